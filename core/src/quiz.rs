@@ -1,0 +1,273 @@
+//! Quiz rules: which question comes next, whether submitted answers are acceptable, and the
+//! outcome they score.
+//!
+//! ## Scoring
+//! Every chosen option adds its weights to the quiz's dimensions; a scale answer adds its
+//! weights once per step above the scale's minimum. Weights may be negative. Each outcome
+//! scores its dimension's total. Outcomes whose `requires` does not hold, or whose `excludes`
+//! holds, are out. The highest score above zero wins; **on a tie the outcome listed first in
+//! the config wins**. With no eligible outcome above zero, the fallback outcome is chosen.
+//!
+//! Tags are those of every chosen option, of every scale threshold reached, and of the
+//! outcome, sorted and without repeats.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::campaign::{AnswerOption, Condition, Outcome, Question, QuestionKind, Quiz};
+use crate::ids::{DimensionId, OptionId, OutcomeId, QuestionId, Tag};
+
+/// An answer to one question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Answer {
+    /// The option chosen (single or image choice).
+    Choice(OptionId),
+    /// The options chosen (multiple choice).
+    Choices(Vec<OptionId>),
+    /// The value on the scale.
+    Scale(i32),
+}
+
+/// The answers to a quiz, by question.
+pub type Answers = BTreeMap<QuestionId, Answer>;
+
+/// Why submitted answers are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum AnswerError {
+    /// The quiz has no such question.
+    #[error("the quiz has no question \"{question}\"")]
+    UnknownQuestion {
+        /// The question.
+        question: QuestionId,
+    },
+    /// The question is not shown for the earlier answers, so it cannot be answered.
+    #[error("question \"{question}\" is not shown for these answers and must not be answered")]
+    AnsweredHiddenQuestion {
+        /// The question.
+        question: QuestionId,
+    },
+    /// A required, shown question has no answer.
+    #[error("question \"{question}\" is required")]
+    MissingRequired {
+        /// The question.
+        question: QuestionId,
+    },
+    /// The answer is of the wrong kind for the question.
+    #[error("question \"{question}\" takes {expected}")]
+    WrongKind {
+        /// The question.
+        question: QuestionId,
+        /// What it takes.
+        expected: String,
+    },
+    /// The option does not exist or is not offered for these answers.
+    #[error("question \"{question}\" offers no option \"{option}\" here")]
+    UnknownOption {
+        /// The question.
+        question: QuestionId,
+        /// The option.
+        option: OptionId,
+    },
+    /// Multiple choice: no option, a repeated option, or more than allowed.
+    #[error("question \"{question}\": choose between 1 and {max} different options")]
+    ChoiceCount {
+        /// The question.
+        question: QuestionId,
+        /// The most allowed.
+        max: usize,
+    },
+    /// Scale value out of range.
+    #[error("question \"{question}\": {value} is outside {min}–{max}")]
+    OutOfScale {
+        /// The question.
+        question: QuestionId,
+        /// The value.
+        value: i32,
+        /// The scale's minimum.
+        min: i32,
+        /// The scale's maximum.
+        max: i32,
+    },
+}
+
+/// What a completed quiz gives the member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuizResult {
+    /// The chosen outcome.
+    pub outcome: OutcomeId,
+    /// Totals per dimension.
+    pub scores: BTreeMap<DimensionId, i64>,
+    /// Tags from the answers and the outcome, sorted, without repeats.
+    pub tags: Vec<Tag>,
+}
+
+/// Whether `condition` holds over `answers`.
+pub fn holds(condition: &Condition, answers: &Answers) -> bool {
+    match condition {
+        Condition::AnyOf { question, options } => match answers.get(question) {
+            Some(Answer::Choice(chosen)) => options.contains(chosen),
+            Some(Answer::Choices(chosen)) => chosen.iter().any(|c| options.contains(c)),
+            _ => false,
+        },
+        Condition::AtLeast { question, value } => matches!(answers.get(question), Some(Answer::Scale(v)) if v >= value),
+        Condition::AtMost { question, value } => matches!(answers.get(question), Some(Answer::Scale(v)) if v <= value),
+        Condition::All(items) => items.iter().all(|c| holds(c, answers)),
+        Condition::Any(items) => items.iter().any(|c| holds(c, answers)),
+        Condition::Not(inner) => !holds(inner, answers),
+    }
+}
+
+fn shown(condition: &Option<Condition>, answers: &Answers) -> bool {
+    condition.as_ref().is_none_or(|c| holds(c, answers))
+}
+
+/// Whether `question` is shown for `answers`. Conditions only look at earlier questions, so
+/// answers to later ones never change it.
+pub fn is_shown(question: &Question, answers: &Answers) -> bool {
+    shown(&question.show_if, answers)
+}
+
+/// The options of `question` offered for `answers`.
+pub fn offered_options<'q>(question: &'q Question, answers: &'q Answers) -> impl Iterator<Item = &'q AnswerOption> + 'q {
+    question.options.iter().filter(move |o| shown(&o.show_if, answers))
+}
+
+/// The questions shown for `answers`, in order.
+pub fn shown_questions<'q>(quiz: &'q Quiz, answers: &'q Answers) -> impl Iterator<Item = &'q Question> + 'q {
+    quiz.questions.iter().filter(move |q| is_shown(q, answers))
+}
+
+/// The first shown question without an answer: what the widget asks next. `None` when the
+/// quiz can be submitted.
+pub fn next_question<'q>(quiz: &'q Quiz, answers: &Answers) -> Option<&'q Question> {
+    quiz.questions.iter().find(|q| is_shown(q, answers) && !answers.contains_key(&q.id))
+}
+
+/// `(answered, shown)` questions, for a progress bar.
+pub fn progress(quiz: &Quiz, answers: &Answers) -> (usize, usize) {
+    shown_questions(quiz, answers).fold((0, 0), |(done, total), q| (done + usize::from(answers.contains_key(&q.id)), total + 1))
+}
+
+/// Removes answers to questions no longer shown (after the customer went back and changed an
+/// earlier answer), so that what remains is submittable.
+pub fn prune_hidden(quiz: &Quiz, answers: &mut Answers) {
+    // Walk in question order so that pruning an answer can hide later questions too.
+    for question in &quiz.questions {
+        if !is_shown(question, answers) {
+            answers.remove(&question.id);
+        }
+    }
+}
+
+/// Checks submitted answers against the quiz: every answer to a known, shown question, of
+/// the right kind, with offered options; every shown required question answered.
+pub fn check_answers(quiz: &Quiz, answers: &Answers) -> Result<(), AnswerError> {
+    if let Some(unknown) = answers.keys().find(|id| !quiz.questions.iter().any(|q| &q.id == *id)) {
+        return Err(AnswerError::UnknownQuestion { question: unknown.clone() });
+    }
+    for question in &quiz.questions {
+        let id = &question.id;
+        let answer = answers.get(id);
+        if !is_shown(question, answers) {
+            if answer.is_some() {
+                return Err(AnswerError::AnsweredHiddenQuestion { question: id.clone() });
+            }
+            continue;
+        }
+        let Some(answer) = answer else {
+            if question.required {
+                return Err(AnswerError::MissingRequired { question: id.clone() });
+            }
+            continue;
+        };
+        let offered = |option: &OptionId| offered_options(question, answers).any(|o| &o.id == option);
+        let wrong_kind = |expected: &str| AnswerError::WrongKind { question: id.clone(), expected: expected.to_owned() };
+        match (question.kind, answer) {
+            (QuestionKind::SingleChoice | QuestionKind::ImageChoice, Answer::Choice(option)) => {
+                if !offered(option) {
+                    return Err(AnswerError::UnknownOption { question: id.clone(), option: option.clone() });
+                }
+            }
+            (QuestionKind::MultipleChoice, Answer::Choices(options)) => {
+                let max = question.max_choices.map_or(question.options.len(), usize::from);
+                let distinct: BTreeSet<_> = options.iter().collect();
+                if options.is_empty() || distinct.len() != options.len() || options.len() > max {
+                    return Err(AnswerError::ChoiceCount { question: id.clone(), max });
+                }
+                if let Some(option) = options.iter().find(|o| !offered(o)) {
+                    return Err(AnswerError::UnknownOption { question: id.clone(), option: option.clone() });
+                }
+            }
+            (QuestionKind::Scale, Answer::Scale(value)) => {
+                let (min, max) = question.scale.as_ref().map_or((0, 0), |s| (s.min, s.max));
+                if !(min..=max).contains(value) {
+                    return Err(AnswerError::OutOfScale { question: id.clone(), value: *value, min, max });
+                }
+            }
+            (QuestionKind::SingleChoice | QuestionKind::ImageChoice, _) => return Err(wrong_kind("one option: {\"choice\": \"…\"}")),
+            (QuestionKind::MultipleChoice, _) => return Err(wrong_kind("a list of options: {\"choices\": [\"…\"]}")),
+            (QuestionKind::Scale, _) => return Err(wrong_kind("a number: {\"scale\": 3}")),
+        }
+    }
+    Ok(())
+}
+
+/// Scores checked answers (see the module docs for the rules).
+pub fn score(quiz: &Quiz, answers: &Answers) -> QuizResult {
+    let mut totals: Vec<i64> = vec![0; quiz.dimensions.len()];
+    let mut tags: Vec<Tag> = Vec::new();
+    let dimension_index = |id: &DimensionId| quiz.dimensions.iter().position(|d| &d.id == id);
+    let mut add = |weights: &BTreeMap<DimensionId, i32>, times: i64| {
+        for (dimension, weight) in weights {
+            if let Some(i) = dimension_index(dimension) {
+                totals[i] += i64::from(*weight) * times;
+            }
+        }
+    };
+    for question in &quiz.questions {
+        match answers.get(&question.id) {
+            Some(Answer::Choice(chosen)) => {
+                if let Some(option) = question.options.iter().find(|o| &o.id == chosen) {
+                    add(&option.scores, 1);
+                    tags.extend(option.tags.iter().cloned());
+                }
+            }
+            Some(Answer::Choices(chosen)) => {
+                for option in question.options.iter().filter(|o| chosen.contains(&o.id)) {
+                    add(&option.scores, 1);
+                    tags.extend(option.tags.iter().cloned());
+                }
+            }
+            Some(Answer::Scale(value)) => {
+                if let Some(scale) = &question.scale {
+                    add(&scale.scores, i64::from(value - scale.min));
+                    tags.extend(scale.tags.iter().filter(|t| *value >= t.at_least).map(|t| t.tag.clone()));
+                }
+            }
+            None => {}
+        }
+    }
+    let eligible = |outcome: &Outcome| {
+        outcome.requires.as_ref().is_none_or(|c| holds(c, answers)) && !outcome.excludes.as_ref().is_some_and(|c| holds(c, answers))
+    };
+    let mut best: Option<(&Outcome, i64)> = None;
+    for outcome in quiz.outcomes.iter().filter(|o| eligible(o)) {
+        let score = dimension_index(&outcome.dimension).map_or(0, |i| totals[i]);
+        // Strictly greater: an equal score never displaces an earlier outcome (the tie-break).
+        if score > 0 && best.is_none_or(|(_, top)| score > top) {
+            best = Some((outcome, score));
+        }
+    }
+    let outcome = best
+        .map(|(o, _)| o)
+        .or_else(|| quiz.outcomes.iter().find(|o| o.id == quiz.fallback_outcome))
+        .expect("validation guarantees the fallback outcome exists");
+    tags.extend(outcome.tags.iter().cloned());
+    tags.sort();
+    tags.dedup();
+    let scores = quiz.dimensions.iter().zip(totals).map(|(d, total)| (d.id.clone(), total)).collect();
+    QuizResult { outcome: outcome.id.clone(), scores, tags }
+}

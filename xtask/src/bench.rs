@@ -1,0 +1,43 @@
+//! `cargo xtask bench`: one entry point for every benchmark suite in the workspace.
+//!
+//! Each suite is a variant of [`BenchTarget`], so adding the `server` and `web` suites later is
+//! one variant plus one match arm.
+
+use clap::{Args, ValueEnum};
+
+use crate::exec;
+
+/// The benchmark suites the workspace has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchTarget {
+    /// `siyu-core`'s criterion suite (`core/benches/core.rs`).
+    Core,
+}
+
+impl BenchTarget {
+    /// The `cargo bench` arguments that select this suite.
+    fn cargo_args(self) -> &'static [&'static str] {
+        match self {
+            BenchTarget::Core => &["-p", "siyu-core", "--bench", "core"],
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Which suite to run.
+    #[arg(value_enum, default_value = "core")]
+    target: BenchTarget,
+    /// Passed to the bench binary, e.g. `-- --save-baseline main`.
+    #[arg(last = true)]
+    extra: Vec<String>,
+}
+
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let mut cmd = exec::cargo();
+    cmd.arg("bench").args(args.target.cargo_args());
+    if !args.extra.is_empty() {
+        cmd.arg("--").args(&args.extra);
+    }
+    exec::run(&mut cmd)
+}

@@ -1,0 +1,64 @@
+//! `cargo xtask`: Siyu's developer workflows, written in Rust so that they run the same on
+//! every machine and in CI (the pattern rust-analyzer and cargo-xtask describe).
+//!
+//! The alias in `.cargo/config.toml` turns `cargo xtask <command>` into
+//! `cargo run --package xtask -- <command>`.
+
+mod bench;
+mod demo_walk;
+mod exec;
+mod summary;
+mod test_cmd;
+mod toolchain;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Siyu's developer workflows.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every check CI runs: toolchain, fmt, clippy, native and browser tests.
+    ///
+    /// Installs what is missing first, stops at the first failing step, and always ends with
+    /// one line `xtask: N passed, M failed`.
+    Test(test_cmd::TestArgs),
+    /// Check the wasm target, then walk through the demo.
+    Demo,
+    /// Run a benchmark suite (criterion); arguments after `--` go to the bench binary.
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        // `test` reports its own errors, because its summary line must be the last one printed.
+        Command::Test(args) => test_cmd::run(&args),
+        Command::Demo => exit_code(demo()),
+        Command::Bench(args) => exit_code(bench::run(&args)),
+    }
+}
+
+/// The demo builds for the browser, so it needs the wasm target, but not the test browser.
+fn demo() -> anyhow::Result<()> {
+    let target = toolchain::ensure_wasm_target()?;
+    println!("{target}");
+    demo_walk::run()
+}
+
+fn exit_code(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
