@@ -15,7 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{BadgeId, CampaignId, DimensionId, OptionId, OutcomeId, QuestionId, RewardId, Tag, TenantId, TierId};
+use crate::ids::{
+    BadgeId, CampaignId, DimensionId, OptionId, OutcomeId, QuestionId, RewardId, Tag, TenantId,
+    TierId,
+};
 use crate::locale::{Locale, Text};
 use crate::time::{LocalDay, ZoneRules};
 
@@ -449,8 +452,12 @@ pub struct DailyReward {
 impl DailyReward {
     /// Points for the check-in that makes a streak `streak_day` days long (1 = first day).
     pub fn points_for(&self, streak_day: u32) -> u64 {
-        let extra = self.step.saturating_mul(u64::from(streak_day.saturating_sub(1)));
-        self.base.saturating_add(extra).min(self.cap.unwrap_or(self.base).max(self.base))
+        let extra = self
+            .step
+            .saturating_mul(u64::from(streak_day.saturating_sub(1)));
+        self.base
+            .saturating_add(extra)
+            .min(self.cap.unwrap_or(self.base).max(self.base))
     }
 }
 
@@ -594,7 +601,11 @@ fn default_dormant_days() -> u16 {
 
 impl Default for LifecycleRules {
     fn default() -> Self {
-        Self { new_days: default_new_days(), at_risk_days: default_at_risk_days(), dormant_days: default_dormant_days() }
+        Self {
+            new_days: default_new_days(),
+            at_risk_days: default_at_risk_days(),
+            dormant_days: default_dormant_days(),
+        }
     }
 }
 
@@ -613,7 +624,9 @@ fn default_grace_hours() -> u32 {
 
 impl Default for OfflineRules {
     fn default() -> Self {
-        Self { grace_hours: default_grace_hours() }
+        Self {
+            grace_hours: default_grace_hours(),
+        }
     }
 }
 
@@ -654,7 +667,8 @@ impl Campaign {
             return Err(CampaignError::TooLarge(json.len()));
         }
         #[allow(unused_mut)]
-        let mut campaign: Self = serde_json::from_str(json).map_err(|e| CampaignError::Malformed(e.to_string()))?;
+        let mut campaign: Self =
+            serde_json::from_str(json).map_err(|e| CampaignError::Malformed(e.to_string()))?;
         #[cfg(feature = "tzdb")]
         if campaign.zone_rules.is_none() {
             campaign.zone_rules = crate::time::ZoneRules::from_iana(
@@ -696,11 +710,18 @@ pub(crate) struct Problems(Vec<Problem>);
 
 impl Problems {
     pub(crate) fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem { path: path.into(), message: message.into() });
+        self.0.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
     }
 
     fn into_result(self) -> Result<(), Vec<Problem>> {
-        if self.0.is_empty() { Ok(()) } else { Err(self.0) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
     }
 }
 
@@ -713,7 +734,10 @@ pub(crate) fn unique_ids<'a, T: Ord + std::fmt::Display + 'a>(
     let mut seen = BTreeSet::new();
     for (index, id) in ids.enumerate() {
         if !seen.insert(id) {
-            problems.push(format!("{path}[{index}].id"), format!("duplicate id \"{id}\""));
+            problems.push(
+                format!("{path}[{index}].id"),
+                format!("duplicate id \"{id}\""),
+            );
         }
     }
     seen

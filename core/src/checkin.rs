@@ -53,7 +53,12 @@ impl CycleRecord {
             Cycle::Days { length } => (day, day.plus(i32::from(length))),
             Cycle::CalendarMonth => (day.first_of_month(), day.first_of_next_month()),
         };
-        Self { start, end, revision, rules: rules.clone() }
+        Self {
+            start,
+            end,
+            revision,
+            rules: rules.clone(),
+        }
     }
 
     fn freezes_max(&self) -> u16 {
@@ -184,7 +189,10 @@ impl CheckinState {
 
     /// Made-up days in a cycle.
     pub fn makeups_in(&self, cycle: &CycleRecord) -> u16 {
-        self.days.range(cycle.start..cycle.end).filter(|(_, m)| **m == Mark::MadeUp).count() as u16
+        self.days
+            .range(cycle.start..cycle.end)
+            .filter(|(_, m)| **m == Mark::MadeUp)
+            .count() as u16
     }
 
     /// Frozen days before `today`: in each cycle with freezes, missed days after the cycle's
@@ -192,7 +200,9 @@ impl CheckinState {
     pub fn frozen_days(&self, today: LocalDay) -> BTreeSet<LocalDay> {
         let mut frozen = BTreeSet::new();
         for cycle in self.cycles.iter().filter(|c| c.freezes_max() > 0) {
-            let Some((&first, _)) = self.days.range(cycle.start..cycle.end).next() else { continue };
+            let Some((&first, _)) = self.days.range(cycle.start..cycle.end).next() else {
+                continue;
+            };
             let mut left = cycle.freezes_max();
             let mut day = first;
             while left > 0 && day < cycle.end && day < today {
@@ -227,7 +237,11 @@ impl CheckinState {
     /// The current streak: ending today if today is checked, else ending yesterday.
     pub fn current_streak(&self, today: LocalDay) -> u32 {
         let frozen = self.frozen_days(today);
-        let end = if self.is_checked(today) { today } else { today.plus(-1) };
+        let end = if self.is_checked(today) {
+            today
+        } else {
+            today.plus(-1)
+        };
         self.streak_ending(end, &frozen)
     }
 
@@ -242,7 +256,12 @@ impl CheckinState {
         let frozen = self.frozen_days(today);
         let (mut longest, mut run) = (0u32, 0u32);
         let mut previous: Option<LocalDay> = None;
-        let kept: BTreeSet<LocalDay> = self.days.keys().copied().chain(frozen.iter().copied()).collect();
+        let kept: BTreeSet<LocalDay> = self
+            .days
+            .keys()
+            .copied()
+            .chain(frozen.iter().copied())
+            .collect();
         for day in kept {
             if previous.is_some_and(|p| day != p.plus(1)) {
                 run = 0;
@@ -257,8 +276,15 @@ impl CheckinState {
     }
 
     /// The milestones of `cycle` newly reached with `checkins` check-ins.
-    pub fn milestones_reached(cycle: &CycleRecord, checkins: u16) -> impl Iterator<Item = &Milestone> {
-        cycle.rules.milestones.iter().filter(move |m| checkins >= m.checkins)
+    pub fn milestones_reached(
+        cycle: &CycleRecord,
+        checkins: u16,
+    ) -> impl Iterator<Item = &Milestone> {
+        cycle
+            .rules
+            .milestones
+            .iter()
+            .filter(move |m| checkins >= m.checkins)
     }
 
     /// The calendar of the cycle containing `today`, or of the cycle a check-in today would
@@ -276,7 +302,12 @@ impl CheckinState {
         let cycle_started = self.cycle_of(today).is_some();
         let mut milestones: Vec<&Milestone> = cycle.rules.milestones.iter().collect();
         milestones.sort_by_key(|m| m.checkins);
-        let mark = |m: &Milestone, reached: bool| MilestoneMark { checkins: m.checkins, points: m.points, gift: m.gift.clone(), reached };
+        let mark = |m: &Milestone, reached: bool| MilestoneMark {
+            checkins: m.checkins,
+            points: m.points,
+            gift: m.gift.clone(),
+            reached,
+        };
 
         let mut days = Vec::new();
         let (mut counted, mut projected) = (0u16, 0u16);
@@ -295,7 +326,10 @@ impl CheckinState {
             // Projection: the customer checks in today and every day after.
             projected += u16::from(checked || day >= today);
             let milestone = if checked || day >= today {
-                milestones.iter().find(|m| m.checkins == projected).map(|m| mark(m, checked && m.checkins == counted && day <= today))
+                milestones
+                    .iter()
+                    .find(|m| m.checkins == projected)
+                    .map(|m| mark(m, checked && m.checkins == counted && day <= today))
             } else {
                 None
             };
@@ -303,15 +337,28 @@ impl CheckinState {
                 && makeups_left > 0
                 && makeup.is_some_and(|m| today.days_since(day) <= i32::from(m.window_days))
                 && cycle_started;
-            days.push(CalendarDay { day, status, today: day == today, can_make_up, milestone });
+            days.push(CalendarDay {
+                day,
+                status,
+                today: day == today,
+                can_make_up,
+                milestone,
+            });
             day = day.plus(1);
         }
         let checkins_in_cycle = self.checkins_in(&cycle);
-        let next_milestone = milestones.iter().find(|m| m.checkins > checkins_in_cycle).map(|m| NextMilestone {
-            checkins_left: m.checkins - checkins_in_cycle,
-            milestone: mark(m, false),
-        });
-        let streak_today = if checked_today { self.current_streak(today) } else { self.streak_if_checked(today, today) };
+        let next_milestone = milestones
+            .iter()
+            .find(|m| m.checkins > checkins_in_cycle)
+            .map(|m| NextMilestone {
+                checkins_left: m.checkins - checkins_in_cycle,
+                milestone: mark(m, false),
+            });
+        let streak_today = if checked_today {
+            self.current_streak(today)
+        } else {
+            self.streak_if_checked(today, today)
+        };
         Calendar {
             cycle_start: cycle.start,
             cycle_end: cycle.end,
@@ -324,7 +371,9 @@ impl CheckinState {
             points_today: cycle.rules.daily.points_for(streak_today),
             makeups_left,
             makeup_cost: makeup.map_or(0, |m| m.cost),
-            freezes_left: cycle.freezes_max().saturating_sub(frozen.range(cycle.start..cycle.end).count() as u16),
+            freezes_left: cycle
+                .freezes_max()
+                .saturating_sub(frozen.range(cycle.start..cycle.end).count() as u16),
         }
     }
 }

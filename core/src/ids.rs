@@ -29,7 +29,10 @@ fn check_id(text: &str) -> Result<(), IdError> {
     if text.len() > ID_BYTES_MAX {
         return Err(IdError::TooLong(text.len()));
     }
-    match text.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))) {
+    match text
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
+    {
         Some(bad) => Err(IdError::BadCharacter(bad)),
         None => Ok(()),
     }

@@ -194,8 +194,13 @@ impl LedgerTotals {
             return Err(LedgerError::AmountOutOfRange);
         }
         match movement {
-            Movement::Earn { .. } if self.balance.saturating_add(points) > BALANCE_POINTS_MAX => Err(LedgerError::AmountOutOfRange),
-            Movement::Spend if points > self.balance => Err(LedgerError::InsufficientBalance { balance: self.balance, needed: points }),
+            Movement::Earn { .. } if self.balance.saturating_add(points) > BALANCE_POINTS_MAX => {
+                Err(LedgerError::AmountOutOfRange)
+            }
+            Movement::Spend if points > self.balance => Err(LedgerError::InsufficientBalance {
+                balance: self.balance,
+                needed: points,
+            }),
             Movement::Expire { lot } => match self.lots.binary_search_by_key(&lot, |l| l.seq) {
                 Ok(i) if self.lots[i].remaining == points => Ok(()),
                 _ => Err(LedgerError::BadExpiry(lot)),
@@ -204,11 +209,22 @@ impl LedgerTotals {
         }
     }
 
-    fn book(&mut self, seq: u32, day: LocalDay, points: u64, movement: Movement) -> Result<(), LedgerError> {
+    fn book(
+        &mut self,
+        seq: u32,
+        day: LocalDay,
+        points: u64,
+        movement: Movement,
+    ) -> Result<(), LedgerError> {
         self.check(points, movement)?;
         match movement {
             Movement::Earn { expires_on } => {
-                self.lots.push_back(Lot { seq, earned_on: day, remaining: points, expires_on });
+                self.lots.push_back(Lot {
+                    seq,
+                    earned_on: day,
+                    remaining: points,
+                    expires_on,
+                });
                 self.balance += points;
                 self.earned += points;
             }
@@ -259,7 +275,14 @@ impl TryFrom<Vec<Entry>> for Ledger {
             if entry.seq as usize != index {
                 return Err(format!("entry {index} has seq {}", entry.seq));
             }
-            let draft = EntryDraft { key: entry.key, at: entry.at, day: entry.day, points: entry.points, movement: entry.movement, reason: entry.reason };
+            let draft = EntryDraft {
+                key: entry.key,
+                at: entry.at,
+                day: entry.day,
+                points: entry.points,
+                movement: entry.movement,
+                reason: entry.reason,
+            };
             ledger.post(draft).map_err(|e| e.to_string())?;
         }
         Ok(ledger)
@@ -279,11 +302,26 @@ impl Ledger {
             return Err(LedgerError::DuplicateKey(draft.key));
         }
         let seq = u32::try_from(self.entries.len()).map_err(|_| LedgerError::AmountOutOfRange)?;
-        self.totals.book(seq, draft.day, draft.points, draft.movement)?;
+        self.totals
+            .book(seq, draft.day, draft.points, draft.movement)?;
         self.keys.insert(draft.key.clone());
-        self.entries.push(Entry { seq, key: draft.key, at: draft.at, day: draft.day, points: draft.points, movement: draft.movement, reason: draft.reason });
-        debug_assert_eq!(self.totals.balance, self.totals.lots.iter().map(|l| l.remaining).sum::<u64>());
-        debug_assert_eq!(self.totals.balance, self.totals.earned - self.totals.spent - self.totals.expired);
+        self.entries.push(Entry {
+            seq,
+            key: draft.key,
+            at: draft.at,
+            day: draft.day,
+            points: draft.points,
+            movement: draft.movement,
+            reason: draft.reason,
+        });
+        debug_assert_eq!(
+            self.totals.balance,
+            self.totals.lots.iter().map(|l| l.remaining).sum::<u64>()
+        );
+        debug_assert_eq!(
+            self.totals.balance,
+            self.totals.earned - self.totals.spent - self.totals.expired
+        );
         Ok(self.entries.last().expect("just pushed"))
     }
 
@@ -335,7 +373,10 @@ impl Ledger {
     pub fn check_consistency(&self) -> Result<(), String> {
         let fold = LedgerTotals::fold(&self.entries).map_err(|e| e.to_string())?;
         if fold != self.totals {
-            return Err(format!("cached totals {:?} differ from the fold {:?}", self.totals, fold));
+            return Err(format!(
+                "cached totals {:?} differ from the fold {:?}",
+                self.totals, fold
+            ));
         }
         Ok(())
     }

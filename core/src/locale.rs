@@ -64,7 +64,9 @@ impl Text {
 
     /// Whether some translation is longer than [`TEXT_CHARS_MAX`].
     pub fn too_long(&self) -> bool {
-        self.0.values().any(|text| text.chars().count() > TEXT_CHARS_MAX)
+        self.0
+            .values()
+            .any(|text| text.chars().count() > TEXT_CHARS_MAX)
     }
 
     /// A text with one entry per `(locale, string)` pair (for tests and demos).

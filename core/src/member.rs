@@ -95,7 +95,10 @@ impl MemberState {
     /// Applies a decision. Infallible: [`decide`](crate::op::decide) checked every rule
     /// against this very state; a failure here is a bug, hence the panics.
     pub fn commit(&mut self, applied: &Applied) {
-        debug_assert!(!self.applied.contains_key(&applied.op), "decide refuses applied ids");
+        debug_assert!(
+            !self.applied.contains_key(&applied.op),
+            "decide refuses applied ids"
+        );
         for draft in &applied.entries {
             if let Err(e) = self.ledger.post(draft.clone()) {
                 panic!("decide produced an entry the ledger refuses: {e}");
@@ -107,23 +110,44 @@ impl MemberState {
                 Event::CheckedIn { day, mark, .. } => {
                     self.checkins.days.insert(*day, *mark);
                 }
-                Event::MilestoneReached { cycle_start, checkins, .. } => {
+                Event::MilestoneReached {
+                    cycle_start,
+                    checkins,
+                    ..
+                } => {
                     self.checkins.milestones.insert((*cycle_start, *checkins));
                 }
-                Event::QuizCompleted { answers, result, .. } => {
-                    self.quiz = Some(CompletedQuiz { answers: answers.clone(), result: result.clone(), at: applied.at, revision: applied.revision });
+                Event::QuizCompleted {
+                    answers, result, ..
+                } => {
+                    self.quiz = Some(CompletedQuiz {
+                        answers: answers.clone(),
+                        result: result.clone(),
+                        at: applied.at,
+                        revision: applied.revision,
+                    });
                 }
                 Event::Redeemed { reward, cost } => {
-                    self.redemptions.push(Redemption { op: applied.op.clone(), reward: reward.clone(), cost: *cost, at: applied.at });
+                    self.redemptions.push(Redemption {
+                        op: applied.op.clone(),
+                        reward: reward.clone(),
+                        cost: *cost,
+                        at: applied.at,
+                    });
                 }
                 Event::BadgeEarned { badge } => {
                     self.badges.insert(badge.clone(), applied.day);
                 }
-                Event::PurchaseCredited { .. } | Event::Adjusted { .. } | Event::PointsExpired { .. } => {}
+                Event::PurchaseCredited { .. }
+                | Event::Adjusted { .. }
+                | Event::PointsExpired { .. } => {}
             }
         }
         if applied.kind.is_interaction() {
-            self.first_active = Some(self.first_active.map_or(applied.day, |d| d.min(applied.day)));
+            self.first_active = Some(
+                self.first_active
+                    .map_or(applied.day, |d| d.min(applied.day)),
+            );
             self.last_active = Some(self.last_active.map_or(applied.day, |d| d.max(applied.day)));
         }
         self.applied.insert(applied.op.clone(), applied.fingerprint);
@@ -147,17 +171,28 @@ impl MemberState {
 
     /// Times `reward` was redeemed by this member.
     pub fn redemptions_of(&self, reward: &RewardId) -> u32 {
-        self.redemptions.iter().filter(|r| &r.reward == reward).count() as u32
+        self.redemptions
+            .iter()
+            .filter(|r| &r.reward == reward)
+            .count() as u32
     }
 
     /// Lifecycle stage on `today`.
     pub fn stage(&self, campaign: &Campaign, today: LocalDay) -> Stage {
-        standing::stage(&campaign.lifecycle, self.first_active, self.last_active, today)
+        standing::stage(
+            &campaign.lifecycle,
+            self.first_active,
+            self.last_active,
+            today,
+        )
     }
 
     /// Tier on `today` and the points earned in its window, when the campaign has tiers.
     pub fn tier(&self, campaign: &Campaign, today: LocalDay) -> Option<(TierId, u64)> {
-        campaign.tiers.as_ref().map(|rules| standing::tier(rules, &self.ledger, today))
+        campaign
+            .tiers
+            .as_ref()
+            .map(|rules| standing::tier(rules, &self.ledger, today))
     }
 
     /// Badges earned, as a set.

@@ -130,7 +130,9 @@ impl ClientOp {
     pub fn fingerprint(&self) -> u64 {
         // FNV-1a over the canonical JSON: stable across platforms and releases of std.
         let json = serde_json::to_vec(self).expect("ops always serialise");
-        json.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3))
+        json.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+        })
     }
 }
 
@@ -166,7 +168,12 @@ pub struct Context<'a> {
 impl Context<'static> {
     /// A context with no shared stock figures (stock is then judged by the config alone).
     pub fn new(now: Timestamp, actor: Actor) -> Self {
-        Self { now, actor, last_contact: None, stock_taken: &NO_STOCK_TAKEN }
+        Self {
+            now,
+            actor,
+            last_contact: None,
+            stock_taken: &NO_STOCK_TAKEN,
+        }
     }
 }
 
@@ -318,7 +325,9 @@ pub enum Rejection {
     #[error("the operation claims a time before this device last reached the server")]
     ClaimedTimeBeforeLastContact,
     /// The claimed time is older than the campaign's offline grace window.
-    #[error("the operation claims a time more than {grace_hours} h ago (the offline grace window)")]
+    #[error(
+        "the operation claims a time more than {grace_hours} h ago (the offline grace window)"
+    )]
     ClaimedTimeOutsideGrace {
         /// The window.
         grace_hours: u32,
@@ -431,25 +440,42 @@ impl Rejection {
     /// A stable snake_case code for the wire and for translations.
     pub fn code(&self) -> String {
         let value = serde_json::to_value(self).expect("rejections serialise");
-        value.get("rule").and_then(|r| r.as_str()).unwrap_or("rejected").to_owned()
+        value
+            .get("rule")
+            .and_then(|r| r.as_str())
+            .unwrap_or("rejected")
+            .to_owned()
     }
 }
 
 /// Decides an operation against a state (see the module docs). Pure.
-pub fn decide(campaign: &Campaign, state: &MemberState, op: &ClientOp, ctx: &Context<'_>) -> Result<Applied, Rejection> {
+pub fn decide(
+    campaign: &Campaign,
+    state: &MemberState,
+    op: &ClientOp,
+    ctx: &Context<'_>,
+) -> Result<Applied, Rejection> {
     let fingerprint = op.fingerprint();
     match state.applied.get(&op.id) {
-        Some(seen) if *seen == fingerprint => return Err(Rejection::AlreadyApplied { op: op.id.clone() }),
+        Some(seen) if *seen == fingerprint => {
+            return Err(Rejection::AlreadyApplied { op: op.id.clone() })
+        }
         Some(_) => return Err(Rejection::OpIdConflict { op: op.id.clone() }),
         None => {}
     }
     let kind = op.op.kind();
     match (kind.brand_only(), ctx.actor) {
         (true, Actor::Customer) => {
-            return Err(Rejection::NotPermitted { what: "only the brand's back end may credit purchases or correct balances".into() })
+            return Err(Rejection::NotPermitted {
+                what: "only the brand's back end may credit purchases or correct balances".into(),
+            })
         }
         (false, Actor::Brand) => {
-            return Err(Rejection::NotPermitted { what: "customer operations come from the customer's device, not the brand's back end".into() })
+            return Err(Rejection::NotPermitted {
+                what:
+                    "customer operations come from the customer's device, not the brand's back end"
+                        .into(),
+            })
         }
         _ => {}
     }
@@ -471,22 +497,41 @@ pub fn decide(campaign: &Campaign, state: &MemberState, op: &ClientOp, ctx: &Con
     decision.balance -= decision.entries.iter().map(|e| e.points).sum::<u64>();
     let expired: u64 = decision.entries.iter().map(|e| e.points).sum();
     if expired > 0 {
-        decision.events.push(Event::PointsExpired { points: expired });
+        decision
+            .events
+            .push(Event::PointsExpired { points: expired });
     }
     match &op.op {
         Op::Checkin {} => decision.checkin(day, Mark::Done)?,
         Op::MakeupCheckin { day } => decision.makeup(*day)?,
         Op::SubmitQuiz { answers } => decision.submit_quiz(answers)?,
         Op::Redeem { reward } => decision.redeem(reward, ctx)?,
-        Op::CreditPurchase { reference, amount_minor } => decision.credit_purchase(reference, *amount_minor)?,
+        Op::CreditPurchase {
+            reference,
+            amount_minor,
+        } => decision.credit_purchase(reference, *amount_minor)?,
         Op::Adjust { points, note } => decision.adjust(*points, note)?,
     }
     decision.badges();
-    Ok(Applied { op: op.id.clone(), kind, fingerprint, at, day, revision: campaign.revision, entries: decision.entries, events: decision.events })
+    Ok(Applied {
+        op: op.id.clone(),
+        kind,
+        fingerprint,
+        at,
+        day,
+        revision: campaign.revision,
+        entries: decision.entries,
+        events: decision.events,
+    })
 }
 
 /// Decides and commits: the state changes only when the operation is accepted.
-pub fn apply(campaign: &Campaign, state: &mut MemberState, op: &ClientOp, ctx: &Context<'_>) -> Result<Applied, Rejection> {
+pub fn apply(
+    campaign: &Campaign,
+    state: &mut MemberState,
+    op: &ClientOp,
+    ctx: &Context<'_>,
+) -> Result<Applied, Rejection> {
     let applied = decide(campaign, state, op, ctx)?;
     state.commit(&applied);
     Ok(applied)
@@ -495,13 +540,19 @@ pub fn apply(campaign: &Campaign, state: &mut MemberState, op: &ClientOp, ctx: &
 /// Judges a claimed time (trust rule 4): not after the authority's now (beyond a small skew),
 /// not before the device's last contact, not older than the grace window. The brand's back end
 /// acts in the server's time.
-pub fn effective_time(campaign: &Campaign, claimed: Timestamp, ctx: &Context<'_>) -> Result<Timestamp, Rejection> {
+pub fn effective_time(
+    campaign: &Campaign,
+    claimed: Timestamp,
+    ctx: &Context<'_>,
+) -> Result<Timestamp, Rejection> {
     if ctx.actor == Actor::Brand {
         return Ok(ctx.now);
     }
     let ahead = claimed.as_millis() - ctx.now.as_millis();
     if ahead > CLOCK_SKEW_TOLERANCE_MS {
-        return Err(Rejection::ClaimedTimeInFuture { ahead_seconds: ahead / 1_000 });
+        return Err(Rejection::ClaimedTimeInFuture {
+            ahead_seconds: ahead / 1_000,
+        });
     }
     if ctx.last_contact.is_some_and(|contact| claimed < contact) {
         return Err(Rejection::ClaimedTimeBeforeLastContact);
@@ -543,17 +594,27 @@ pub fn due_expiries(campaign: &Campaign, state: &MemberState, today: LocalDay) -
     match campaign.points.expiry {
         Expiry::Never => Vec::new(),
         Expiry::Inactivity { days } => {
-            let Some(last) = state.last_active.max(state.ledger.last_activity_day()) else { return Vec::new() };
+            let Some(last) = state.last_active.max(state.ledger.last_activity_day()) else {
+                return Vec::new();
+            };
             let expires = last.plus(i32::from(days) + 1);
             if expires > today {
                 return Vec::new();
             }
-            state.ledger.open_lots().map(|lot| expire(lot, expires, Reason::Inactive)).collect()
+            state
+                .ledger
+                .open_lots()
+                .map(|lot| expire(lot, expires, Reason::Inactive))
+                .collect()
         }
         Expiry::AfterDays { .. } | Expiry::FixedDate { .. } => state
             .ledger
             .open_lots()
-            .filter_map(|lot| lot.expires_on.filter(|last| *last < today).map(|last| expire(lot, last.plus(1), Reason::Expired)))
+            .filter_map(|lot| {
+                lot.expires_on
+                    .filter(|last| *last < today)
+                    .map(|last| expire(lot, last.plus(1), Reason::Expired))
+            })
             .collect(),
     }
 }
@@ -572,26 +633,51 @@ struct Decision<'a> {
 }
 
 impl Decision<'_> {
-    fn earn(&mut self, key: String, day: LocalDay, points: u64, reason: Reason) -> Result<(), Rejection> {
+    fn earn(
+        &mut self,
+        key: String,
+        day: LocalDay,
+        points: u64,
+        reason: Reason,
+    ) -> Result<(), Rejection> {
         if points == 0 {
             return Ok(());
         }
         if self.balance.saturating_add(points) > BALANCE_POINTS_MAX {
-            return Err(Rejection::InvalidAmount { reason: format!("the balance would exceed {BALANCE_POINTS_MAX} points") });
+            return Err(Rejection::InvalidAmount {
+                reason: format!("the balance would exceed {BALANCE_POINTS_MAX} points"),
+            });
         }
         let expires_on = lot_expiry(self.campaign.points.expiry, day);
         self.balance += points;
-        self.entries.push(EntryDraft { key, at: self.at, day, points, movement: Movement::Earn { expires_on }, reason });
+        self.entries.push(EntryDraft {
+            key,
+            at: self.at,
+            day,
+            points,
+            movement: Movement::Earn { expires_on },
+            reason,
+        });
         Ok(())
     }
 
     fn spend(&mut self, key: String, points: u64, reason: Reason) -> Result<(), Rejection> {
         if points > self.balance {
-            return Err(Rejection::InsufficientBalance { balance: self.balance, needed: points });
+            return Err(Rejection::InsufficientBalance {
+                balance: self.balance,
+                needed: points,
+            });
         }
         if points > 0 {
             self.balance -= points;
-            self.entries.push(EntryDraft { key, at: self.at, day: self.day, points, movement: Movement::Spend, reason });
+            self.entries.push(EntryDraft {
+                key,
+                at: self.at,
+                day: self.day,
+                points,
+                movement: Movement::Spend,
+                reason,
+            });
         }
         Ok(())
     }
@@ -622,7 +708,9 @@ impl Decision<'_> {
             None if after.current_cycle().is_none_or(|c| day >= c.end) => {
                 let cycle = CycleRecord::starting(day, self.campaign.revision, rules);
                 after.cycles.push(cycle.clone());
-                self.events.push(Event::CycleStarted { cycle: cycle.clone() });
+                self.events.push(Event::CycleStarted {
+                    cycle: cycle.clone(),
+                });
                 Some(cycle)
             }
             None => None,
@@ -638,16 +726,32 @@ impl Decision<'_> {
             Mark::MadeUp => Reason::Makeup { day },
         };
         self.earn(format!("checkin:{day}"), day, points, reason)?;
-        self.events.push(Event::CheckedIn { day, mark, streak: after.current_streak(self.today.max(day)), points });
+        self.events.push(Event::CheckedIn {
+            day,
+            mark,
+            streak: after.current_streak(self.today.max(day)),
+            points,
+        });
         if let Some(cycle) = &cycle {
             let count = after.checkins_in(cycle);
             for milestone in CheckinState::milestones_reached(cycle, count) {
-                if after.milestones.contains(&(cycle.start, milestone.checkins)) {
+                if after
+                    .milestones
+                    .contains(&(cycle.start, milestone.checkins))
+                {
                     continue;
                 }
                 after.milestones.insert((cycle.start, milestone.checkins));
                 let key = format!("milestone:{}:{}", cycle.start, milestone.checkins);
-                self.earn(key, day, milestone.points, Reason::Milestone { cycle_start: cycle.start, checkins: milestone.checkins })?;
+                self.earn(
+                    key,
+                    day,
+                    milestone.points,
+                    Reason::Milestone {
+                        cycle_start: cycle.start,
+                        checkins: milestone.checkins,
+                    },
+                )?;
                 self.events.push(Event::MilestoneReached {
                     cycle_start: cycle.start,
                     checkins: milestone.checkins,
@@ -663,12 +767,17 @@ impl Decision<'_> {
         let checkin = self.campaign.checkin.as_ref().ok_or(Rejection::NoCheckin)?;
         // The make-up terms are those of the cycle the day belongs to.
         let cycle = self.state.checkins.cycle_of(day);
-        let makeup = cycle.map_or(checkin.makeup, |c| c.rules.makeup).ok_or(Rejection::MakeupNotOffered)?;
+        let makeup = cycle
+            .map_or(checkin.makeup, |c| c.rules.makeup)
+            .ok_or(Rejection::MakeupNotOffered)?;
         if day >= self.day {
             return Err(Rejection::MakeupForTodayOrFuture { day });
         }
         if self.day.days_since(day) > i32::from(makeup.window_days) {
-            return Err(Rejection::MakeupOutsideWindow { day, window_days: makeup.window_days });
+            return Err(Rejection::MakeupOutsideWindow {
+                day,
+                window_days: makeup.window_days,
+            });
         }
         self.running(day)?;
         let cycle = cycle.ok_or(Rejection::MakeupOutsideCycle { day })?;
@@ -676,7 +785,9 @@ impl Decision<'_> {
             return Err(Rejection::MakeupDayAlreadyChecked { day });
         }
         if self.state.checkins.makeups_in(cycle) >= makeup.per_cycle_max {
-            return Err(Rejection::MakeupLimitReached { per_cycle_max: makeup.per_cycle_max });
+            return Err(Rejection::MakeupLimitReached {
+                per_cycle_max: makeup.per_cycle_max,
+            });
         }
         self.spend(format!("makeup:{day}"), makeup.cost, Reason::Makeup { day })?;
         self.checkin(day, Mark::MadeUp)
@@ -690,36 +801,77 @@ impl Decision<'_> {
         self.running(self.day)?;
         quiz::check_answers(quiz, answers).map_err(Rejection::InvalidAnswers)?;
         let result = quiz::score(quiz, answers);
-        self.earn("quiz".into(), self.day, quiz.completion_points, Reason::QuizCompleted)?;
-        self.events.push(Event::QuizCompleted { answers: answers.clone(), result, points: quiz.completion_points });
+        self.earn(
+            "quiz".into(),
+            self.day,
+            quiz.completion_points,
+            Reason::QuizCompleted,
+        )?;
+        self.events.push(Event::QuizCompleted {
+            answers: answers.clone(),
+            result,
+            points: quiz.completion_points,
+        });
         Ok(())
     }
 
     fn redeem(&mut self, reward_id: &RewardId, ctx: &Context<'_>) -> Result<(), Rejection> {
-        let reward = self.campaign.reward(reward_id).ok_or_else(|| Rejection::UnknownReward { reward: reward_id.clone() })?;
+        let reward = self
+            .campaign
+            .reward(reward_id)
+            .ok_or_else(|| Rejection::UnknownReward {
+                reward: reward_id.clone(),
+            })?;
         if let Some(limit) = reward.per_member_limit {
             if self.state.redemptions_of(reward_id) >= limit {
-                return Err(Rejection::RedemptionLimitReached { reward: reward_id.clone(), limit });
+                return Err(Rejection::RedemptionLimitReached {
+                    reward: reward_id.clone(),
+                    limit,
+                });
             }
         }
         if let Some(stock) = reward.stock {
             if ctx.stock_taken.get(reward_id).copied().unwrap_or(0) >= stock {
-                return Err(Rejection::OutOfStock { reward: reward_id.clone() });
+                return Err(Rejection::OutOfStock {
+                    reward: reward_id.clone(),
+                });
             }
         }
-        self.spend(format!("redeem:{}", self.key_prefix), reward.cost, Reason::Redemption { reward: reward_id.clone() })?;
-        self.events.push(Event::Redeemed { reward: reward_id.clone(), cost: reward.cost });
+        self.spend(
+            format!("redeem:{}", self.key_prefix),
+            reward.cost,
+            Reason::Redemption {
+                reward: reward_id.clone(),
+            },
+        )?;
+        self.events.push(Event::Redeemed {
+            reward: reward_id.clone(),
+            cost: reward.cost,
+        });
         Ok(())
     }
 
-    fn credit_purchase(&mut self, reference: &PurchaseReference, amount_minor: u64) -> Result<(), Rejection> {
-        let rate = self.campaign.points.purchase.as_ref().ok_or(Rejection::NoPurchaseRate)?;
+    fn credit_purchase(
+        &mut self,
+        reference: &PurchaseReference,
+        amount_minor: u64,
+    ) -> Result<(), Rejection> {
+        let rate = self
+            .campaign
+            .points
+            .purchase
+            .as_ref()
+            .ok_or(Rejection::NoPurchaseRate)?;
         if amount_minor == 0 || amount_minor > PURCHASE_AMOUNT_MINOR_MAX {
-            return Err(Rejection::InvalidAmount { reason: format!("amount_minor must be 1–{PURCHASE_AMOUNT_MINOR_MAX}") });
+            return Err(Rejection::InvalidAmount {
+                reason: format!("amount_minor must be 1–{PURCHASE_AMOUNT_MINOR_MAX}"),
+            });
         }
         let key = format!("purchase:{reference}");
         if self.state.ledger.has_key(&key) {
-            return Err(Rejection::PurchaseAlreadyCredited { reference: reference.clone() });
+            return Err(Rejection::PurchaseAlreadyCredited {
+                reference: reference.clone(),
+            });
         }
         let scaled = u128::from(amount_minor) * u128::from(rate.points);
         let per = u128::from(rate.per_minor_units);
@@ -727,20 +879,40 @@ impl Decision<'_> {
             Rounding::Floor => scaled / per,
             Rounding::HalfUp => (scaled + per / 2) / per,
         } as u64;
-        self.earn(key, self.day, points, Reason::Purchase { reference: reference.clone(), amount_minor })?;
-        self.events.push(Event::PurchaseCredited { reference: reference.clone(), amount_minor, points });
+        self.earn(
+            key,
+            self.day,
+            points,
+            Reason::Purchase {
+                reference: reference.clone(),
+                amount_minor,
+            },
+        )?;
+        self.events.push(Event::PurchaseCredited {
+            reference: reference.clone(),
+            amount_minor,
+            points,
+        });
         Ok(())
     }
 
     fn adjust(&mut self, points: i64, note: &str) -> Result<(), Rejection> {
         if points == 0 || points.abs() > ADJUST_POINTS_MAX {
-            return Err(Rejection::InvalidAmount { reason: format!("a correction must be non-zero and at most {ADJUST_POINTS_MAX} either way") });
+            return Err(Rejection::InvalidAmount {
+                reason: format!(
+                    "a correction must be non-zero and at most {ADJUST_POINTS_MAX} either way"
+                ),
+            });
         }
         if note.trim().is_empty() || note.chars().count() > NOTE_CHARS_MAX {
-            return Err(Rejection::InvalidAmount { reason: format!("a correction needs a note of 1–{NOTE_CHARS_MAX} characters") });
+            return Err(Rejection::InvalidAmount {
+                reason: format!("a correction needs a note of 1–{NOTE_CHARS_MAX} characters"),
+            });
         }
         let key = format!("adjust:{}", self.key_prefix);
-        let reason = Reason::Correction { note: note.to_owned() };
+        let reason = Reason::Correction {
+            note: note.to_owned(),
+        };
         if points > 0 {
             self.earn(key, self.day, points as u64, reason)?;
         } else {
@@ -769,7 +941,9 @@ impl Decision<'_> {
         }
         for badge in &self.campaign.badges {
             if !self.state.badges.contains_key(&badge.id) && badge_earned(badge.rule, &done) {
-                self.events.push(Event::BadgeEarned { badge: badge.id.clone() });
+                self.events.push(Event::BadgeEarned {
+                    badge: badge.id.clone(),
+                });
             }
         }
     }

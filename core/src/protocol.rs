@@ -60,10 +60,14 @@ impl SyncRequest {
     /// Checks the envelope (version, batch size). Operations are judged one by one.
     pub fn check(&self) -> Result<(), ProtocolError> {
         if self.version != PROTOCOL_VERSION {
-            return Err(ProtocolError::UnsupportedVersion { found: self.version });
+            return Err(ProtocolError::UnsupportedVersion {
+                found: self.version,
+            });
         }
         if self.ops.len() > SYNC_BATCH_OPS_MAX {
-            return Err(ProtocolError::BatchTooLarge { found: self.ops.len() });
+            return Err(ProtocolError::BatchTooLarge {
+                found: self.ops.len(),
+            });
         }
         Ok(())
     }
@@ -99,7 +103,11 @@ pub enum OpStatus {
 impl OpStatus {
     /// The status for a rejection.
     pub fn rejected(rejection: Rejection) -> Self {
-        Self::Rejected { code: rejection.code(), message: rejection.to_string(), rejection }
+        Self::Rejected {
+            code: rejection.code(),
+            message: rejection.to_string(),
+            rejection,
+        }
     }
 }
 
@@ -144,16 +152,28 @@ pub struct Rebased {
 
 /// Rebases pending operations on the server's state: operations the server has applied are
 /// dropped; the others are re-applied on top, optimistically, with the device's context.
-pub fn rebase(campaign: &Campaign, server_state: &MemberState, pending: &[ClientOp], ctx: &Context<'_>) -> Rebased {
+pub fn rebase(
+    campaign: &Campaign,
+    server_state: &MemberState,
+    pending: &[ClientOp],
+    ctx: &Context<'_>,
+) -> Rebased {
     let mut state = server_state.clone();
     let mut still_pending = Vec::new();
     let mut conflicts = Vec::new();
-    for op in pending.iter().filter(|op| !server_state.applied.contains_key(&op.id)) {
+    for op in pending
+        .iter()
+        .filter(|op| !server_state.applied.contains_key(&op.id))
+    {
         match decide(campaign, &state, op, ctx) {
             Ok(applied) => state.commit(&applied),
             Err(rejection) => conflicts.push((op.id.clone(), rejection)),
         }
         still_pending.push(op.clone());
     }
-    Rebased { state, pending: still_pending, conflicts }
+    Rebased {
+        state,
+        pending: still_pending,
+        conflicts,
+    }
 }

@@ -112,8 +112,12 @@ pub fn holds(condition: &Condition, answers: &Answers) -> bool {
             Some(Answer::Choices(chosen)) => chosen.iter().any(|c| options.contains(c)),
             _ => false,
         },
-        Condition::AtLeast { question, value } => matches!(answers.get(question), Some(Answer::Scale(v)) if v >= value),
-        Condition::AtMost { question, value } => matches!(answers.get(question), Some(Answer::Scale(v)) if v <= value),
+        Condition::AtLeast { question, value } => {
+            matches!(answers.get(question), Some(Answer::Scale(v)) if v >= value)
+        }
+        Condition::AtMost { question, value } => {
+            matches!(answers.get(question), Some(Answer::Scale(v)) if v <= value)
+        }
         Condition::All(items) => items.iter().all(|c| holds(c, answers)),
         Condition::Any(items) => items.iter().any(|c| holds(c, answers)),
         Condition::Not(inner) => !holds(inner, answers),
@@ -131,24 +135,37 @@ pub fn is_shown(question: &Question, answers: &Answers) -> bool {
 }
 
 /// The options of `question` offered for `answers`.
-pub fn offered_options<'q>(question: &'q Question, answers: &'q Answers) -> impl Iterator<Item = &'q AnswerOption> + 'q {
-    question.options.iter().filter(move |o| shown(&o.show_if, answers))
+pub fn offered_options<'q>(
+    question: &'q Question,
+    answers: &'q Answers,
+) -> impl Iterator<Item = &'q AnswerOption> + 'q {
+    question
+        .options
+        .iter()
+        .filter(move |o| shown(&o.show_if, answers))
 }
 
 /// The questions shown for `answers`, in order.
-pub fn shown_questions<'q>(quiz: &'q Quiz, answers: &'q Answers) -> impl Iterator<Item = &'q Question> + 'q {
+pub fn shown_questions<'q>(
+    quiz: &'q Quiz,
+    answers: &'q Answers,
+) -> impl Iterator<Item = &'q Question> + 'q {
     quiz.questions.iter().filter(move |q| is_shown(q, answers))
 }
 
 /// The first shown question without an answer: what the widget asks next. `None` when the
 /// quiz can be submitted.
 pub fn next_question<'q>(quiz: &'q Quiz, answers: &Answers) -> Option<&'q Question> {
-    quiz.questions.iter().find(|q| is_shown(q, answers) && !answers.contains_key(&q.id))
+    quiz.questions
+        .iter()
+        .find(|q| is_shown(q, answers) && !answers.contains_key(&q.id))
 }
 
 /// `(answered, shown)` questions, for a progress bar.
 pub fn progress(quiz: &Quiz, answers: &Answers) -> (usize, usize) {
-    shown_questions(quiz, answers).fold((0, 0), |(done, total), q| (done + usize::from(answers.contains_key(&q.id)), total + 1))
+    shown_questions(quiz, answers).fold((0, 0), |(done, total), q| {
+        (done + usize::from(answers.contains_key(&q.id)), total + 1)
+    })
 }
 
 /// Removes answers to questions no longer shown (after the customer went back and changed an
@@ -165,50 +182,83 @@ pub fn prune_hidden(quiz: &Quiz, answers: &mut Answers) {
 /// Checks submitted answers against the quiz: every answer to a known, shown question, of
 /// the right kind, with offered options; every shown required question answered.
 pub fn check_answers(quiz: &Quiz, answers: &Answers) -> Result<(), AnswerError> {
-    if let Some(unknown) = answers.keys().find(|id| !quiz.questions.iter().any(|q| &q.id == *id)) {
-        return Err(AnswerError::UnknownQuestion { question: unknown.clone() });
+    if let Some(unknown) = answers
+        .keys()
+        .find(|id| !quiz.questions.iter().any(|q| &q.id == *id))
+    {
+        return Err(AnswerError::UnknownQuestion {
+            question: unknown.clone(),
+        });
     }
     for question in &quiz.questions {
         let id = &question.id;
         let answer = answers.get(id);
         if !is_shown(question, answers) {
             if answer.is_some() {
-                return Err(AnswerError::AnsweredHiddenQuestion { question: id.clone() });
+                return Err(AnswerError::AnsweredHiddenQuestion {
+                    question: id.clone(),
+                });
             }
             continue;
         }
         let Some(answer) = answer else {
             if question.required {
-                return Err(AnswerError::MissingRequired { question: id.clone() });
+                return Err(AnswerError::MissingRequired {
+                    question: id.clone(),
+                });
             }
             continue;
         };
-        let offered = |option: &OptionId| offered_options(question, answers).any(|o| &o.id == option);
-        let wrong_kind = |expected: &str| AnswerError::WrongKind { question: id.clone(), expected: expected.to_owned() };
+        let offered =
+            |option: &OptionId| offered_options(question, answers).any(|o| &o.id == option);
+        let wrong_kind = |expected: &str| AnswerError::WrongKind {
+            question: id.clone(),
+            expected: expected.to_owned(),
+        };
         match (question.kind, answer) {
             (QuestionKind::SingleChoice | QuestionKind::ImageChoice, Answer::Choice(option)) => {
                 if !offered(option) {
-                    return Err(AnswerError::UnknownOption { question: id.clone(), option: option.clone() });
+                    return Err(AnswerError::UnknownOption {
+                        question: id.clone(),
+                        option: option.clone(),
+                    });
                 }
             }
             (QuestionKind::MultipleChoice, Answer::Choices(options)) => {
-                let max = question.max_choices.map_or(question.options.len(), usize::from);
+                let max = question
+                    .max_choices
+                    .map_or(question.options.len(), usize::from);
                 let distinct: BTreeSet<_> = options.iter().collect();
                 if options.is_empty() || distinct.len() != options.len() || options.len() > max {
-                    return Err(AnswerError::ChoiceCount { question: id.clone(), max });
+                    return Err(AnswerError::ChoiceCount {
+                        question: id.clone(),
+                        max,
+                    });
                 }
                 if let Some(option) = options.iter().find(|o| !offered(o)) {
-                    return Err(AnswerError::UnknownOption { question: id.clone(), option: option.clone() });
+                    return Err(AnswerError::UnknownOption {
+                        question: id.clone(),
+                        option: option.clone(),
+                    });
                 }
             }
             (QuestionKind::Scale, Answer::Scale(value)) => {
                 let (min, max) = question.scale.as_ref().map_or((0, 0), |s| (s.min, s.max));
                 if !(min..=max).contains(value) {
-                    return Err(AnswerError::OutOfScale { question: id.clone(), value: *value, min, max });
+                    return Err(AnswerError::OutOfScale {
+                        question: id.clone(),
+                        value: *value,
+                        min,
+                        max,
+                    });
                 }
             }
-            (QuestionKind::SingleChoice | QuestionKind::ImageChoice, _) => return Err(wrong_kind("one option: {\"choice\": \"…\"}")),
-            (QuestionKind::MultipleChoice, _) => return Err(wrong_kind("a list of options: {\"choices\": [\"…\"]}")),
+            (QuestionKind::SingleChoice | QuestionKind::ImageChoice, _) => {
+                return Err(wrong_kind("one option: {\"choice\": \"…\"}"))
+            }
+            (QuestionKind::MultipleChoice, _) => {
+                return Err(wrong_kind("a list of options: {\"choices\": [\"…\"]}"))
+            }
             (QuestionKind::Scale, _) => return Err(wrong_kind("a number: {\"scale\": 3}")),
         }
     }
@@ -244,14 +294,21 @@ pub fn score(quiz: &Quiz, answers: &Answers) -> QuizResult {
             Some(Answer::Scale(value)) => {
                 if let Some(scale) = &question.scale {
                     add(&scale.scores, i64::from(value - scale.min));
-                    tags.extend(scale.tags.iter().filter(|t| *value >= t.at_least).map(|t| t.tag.clone()));
+                    tags.extend(
+                        scale
+                            .tags
+                            .iter()
+                            .filter(|t| *value >= t.at_least)
+                            .map(|t| t.tag.clone()),
+                    );
                 }
             }
             None => {}
         }
     }
     let eligible = |outcome: &Outcome| {
-        outcome.requires.as_ref().is_none_or(|c| holds(c, answers)) && !outcome.excludes.as_ref().is_some_and(|c| holds(c, answers))
+        outcome.requires.as_ref().is_none_or(|c| holds(c, answers))
+            && !outcome.excludes.as_ref().is_some_and(|c| holds(c, answers))
     };
     let mut best: Option<(&Outcome, i64)> = None;
     for outcome in quiz.outcomes.iter().filter(|o| eligible(o)) {
@@ -268,6 +325,15 @@ pub fn score(quiz: &Quiz, answers: &Answers) -> QuizResult {
     tags.extend(outcome.tags.iter().cloned());
     tags.sort();
     tags.dedup();
-    let scores = quiz.dimensions.iter().zip(totals).map(|(d, total)| (d.id.clone(), total)).collect();
-    QuizResult { outcome: outcome.id.clone(), scores, tags }
+    let scores = quiz
+        .dimensions
+        .iter()
+        .zip(totals)
+        .map(|(d, total)| (d.id.clone(), total))
+        .collect();
+    QuizResult {
+        outcome: outcome.id.clone(),
+        scores,
+        tags,
+    }
 }

@@ -12,7 +12,13 @@ use crate::time::LocalDay;
 pub fn tier(rules: &TierRules, ledger: &Ledger, today: LocalDay) -> (TierId, u64) {
     let from = today.plus(1 - i32::from(rules.window_days));
     let earned = ledger.earned_between(from, today);
-    let tier = rules.levels.iter().rev().find(|t| earned >= t.min_earned).or(rules.levels.first()).expect("validation requires a tier");
+    let tier = rules
+        .levels
+        .iter()
+        .rev()
+        .find(|t| earned >= t.min_earned)
+        .or(rules.levels.first())
+        .expect("validation requires a tier");
     (tier.id.clone(), earned)
 }
 
@@ -56,8 +62,15 @@ pub enum Stage {
 }
 
 /// The stage from the first and last interaction days and today.
-pub fn stage(rules: &LifecycleRules, first: Option<LocalDay>, last: Option<LocalDay>, today: LocalDay) -> Stage {
-    let (Some(first), Some(last)) = (first, last) else { return Stage::Prospect };
+pub fn stage(
+    rules: &LifecycleRules,
+    first: Option<LocalDay>,
+    last: Option<LocalDay>,
+    today: LocalDay,
+) -> Stage {
+    let (Some(first), Some(last)) = (first, last) else {
+        return Stage::Prospect;
+    };
     let idle = today.days_since(last);
     if idle >= i32::from(rules.dormant_days) {
         Stage::Dormant

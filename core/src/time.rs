@@ -41,7 +41,10 @@ impl Timestamp {
 
     /// This instant moved by `seconds` (saturating at the ends of time).
     pub const fn plus_seconds(self, seconds: i64) -> Self {
-        Self(self.0.saturating_add(seconds.saturating_mul(MILLIS_PER_SECOND)))
+        Self(
+            self.0
+                .saturating_add(seconds.saturating_mul(MILLIS_PER_SECOND)),
+        )
     }
 
     /// This instant moved by whole days of 86,400 s (not calendar days).
@@ -80,20 +83,22 @@ impl CivilDate {
 
     /// Parses `YYYY-MM-DD`.
     pub fn parse(input: &str) -> Result<Self, DateParseError> {
-        let error = || DateParseError { input: input.chars().take(40).collect() };
+        let error = || DateParseError {
+            input: input.chars().take(40).collect(),
+        };
         let bytes = input.as_bytes();
         if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
             return Err(error());
         }
         let number = |range: std::ops::Range<usize>| -> Option<u32> {
             let part = input.get(range)?;
-            part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok())?
+            part.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| part.parse().ok())?
         };
         let (year, month, day) = (number(0..4), number(5..7), number(8..10));
         match (year, month, day) {
-            (Some(y), Some(m), Some(d)) => {
-                Self::new(y as i32, m as u8, d as u8).ok_or_else(error)
-            }
+            (Some(y), Some(m), Some(d)) => Self::new(y as i32, m as u8, d as u8).ok_or_else(error),
             _ => Err(error()),
         }
     }
@@ -146,9 +151,8 @@ impl LocalDay {
         let era = year.div_euclid(400);
         let year_of_era = year - era * 400;
         let month = i64::from(date.month);
-        let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5
-            + i64::from(date.day)
-            - 1;
+        let day_of_year =
+            (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(date.day) - 1;
         let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
         Self((era * 146_097 + day_of_era - 719_468) as i32)
     }
@@ -192,8 +196,16 @@ impl LocalDay {
     /// The first day of the next month.
     pub fn first_of_next_month(self) -> Self {
         let date = self.date();
-        let (year, month) = if date.month == 12 { (date.year + 1, 1) } else { (date.year, date.month + 1) };
-        Self::from_date(CivilDate { year, month, day: 1 })
+        let (year, month) = if date.month == 12 {
+            (date.year + 1, 1)
+        } else {
+            (date.year, date.month + 1)
+        };
+        Self::from_date(CivilDate {
+            year,
+            month,
+            day: 1,
+        })
     }
 }
 
@@ -260,7 +272,10 @@ pub enum ZoneRulesError {
 impl ZoneRules {
     /// A zone with one fixed offset, e.g. `Asia/Shanghai` since 1991 (UTC+8, no DST).
     pub const fn fixed(offset_seconds: i32) -> Self {
-        Self { initial_offset: offset_seconds, transitions: Vec::new() }
+        Self {
+            initial_offset: offset_seconds,
+            transitions: Vec::new(),
+        }
     }
 
     /// Checks the rules are usable: offsets in range, transitions ordered, bounded.
@@ -268,11 +283,19 @@ impl ZoneRules {
         if self.transitions.len() > ZONE_TRANSITIONS_MAX {
             return Err(ZoneRulesError::TooManyTransitions(self.transitions.len()));
         }
-        let offsets = std::iter::once(self.initial_offset).chain(self.transitions.iter().map(|t| t.offset));
-        if let Some(bad) = offsets.into_iter().find(|o| o.unsigned_abs() > ZONE_OFFSET_SECONDS_MAX as u32) {
+        let offsets =
+            std::iter::once(self.initial_offset).chain(self.transitions.iter().map(|t| t.offset));
+        if let Some(bad) = offsets
+            .into_iter()
+            .find(|o| o.unsigned_abs() > ZONE_OFFSET_SECONDS_MAX as u32)
+        {
             return Err(ZoneRulesError::OffsetOutOfRange(bad));
         }
-        if let Some(index) = self.transitions.windows(2).position(|pair| pair[0].at >= pair[1].at) {
+        if let Some(index) = self
+            .transitions
+            .windows(2)
+            .position(|pair| pair[0].at >= pair[1].at)
+        {
             return Err(ZoneRulesError::TransitionsOutOfOrder(index + 1));
         }
         Ok(())
@@ -301,22 +324,36 @@ impl ZoneRules {
         // Try the offsets in force around that day; the earliest instant whose local day is
         // `day` is the start. A day has at most a couple of offsets, so this stays tiny.
         let naive = i64::from(day.0) * SECONDS_PER_DAY;
-        let guess = Timestamp::from_millis((naive - i64::from(self.offset_at(Timestamp(naive * 1_000)))) * 1_000);
+        let guess = Timestamp::from_millis(
+            (naive - i64::from(self.offset_at(Timestamp(naive * 1_000)))) * 1_000,
+        );
         let mut start = guess;
         // Walk back while the previous hour is still the same local day; forward while the
         // guess is in the previous day. Offsets change by at most a few hours a day.
         for _ in 0..48 {
             let earlier = start.plus_seconds(-1_800);
-            if self.local_day(earlier) == day { start = earlier } else { break }
+            if self.local_day(earlier) == day {
+                start = earlier
+            } else {
+                break;
+            }
         }
         for _ in 0..48 {
-            if self.local_day(start) < day { start = start.plus_seconds(1_800) } else { break }
+            if self.local_day(start) < day {
+                start = start.plus_seconds(1_800)
+            } else {
+                break;
+            }
         }
         // Refine to the second with a binary search between a time in the previous day and start.
         let (mut low, mut high) = (start.as_seconds() - 1_800, start.as_seconds());
         while high - low > 1 {
             let mid = low + (high - low) / 2;
-            if self.local_day(Timestamp(mid * 1_000)) >= day { high = mid } else { low = mid }
+            if self.local_day(Timestamp(mid * 1_000)) >= day {
+                high = mid
+            } else {
+                low = mid
+            }
         }
         Timestamp(high * 1_000)
     }
@@ -328,8 +365,14 @@ impl ZoneRules {
         use jiff::civil::date;
         let unknown = || ZoneRulesError::UnknownZone(name.chars().take(64).collect());
         let zone = jiff::tz::TimeZone::get(name).map_err(|_| unknown())?;
-        let start = date(from_year, 1, 1).to_zoned(jiff::tz::TimeZone::UTC).map_err(|_| unknown())?.timestamp();
-        let end = date(to_year, 1, 1).to_zoned(jiff::tz::TimeZone::UTC).map_err(|_| unknown())?.timestamp();
+        let start = date(from_year, 1, 1)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map_err(|_| unknown())?
+            .timestamp();
+        let end = date(to_year, 1, 1)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map_err(|_| unknown())?
+            .timestamp();
         let initial_offset = zone.to_offset(start).seconds();
         let mut transitions = Vec::new();
         let mut last = initial_offset;
@@ -340,11 +383,17 @@ impl ZoneRules {
             let offset = transition.offset().seconds();
             // tzdb also records abbreviation-only changes; keep offset changes only.
             if offset != last {
-                transitions.push(ZoneTransition { at: transition.timestamp().as_second(), offset });
+                transitions.push(ZoneTransition {
+                    at: transition.timestamp().as_second(),
+                    offset,
+                });
                 last = offset;
             }
         }
-        let rules = Self { initial_offset, transitions };
+        let rules = Self {
+            initial_offset,
+            transitions,
+        };
         rules.check()?;
         Ok(rules)
     }

@@ -14,7 +14,13 @@ const GRACE_HOURS_MAX: u32 = 30 * 24;
 
 pub(crate) fn campaign(c: &Campaign, p: &mut Problems) {
     if c.schema_version != CAMPAIGN_SCHEMA_VERSION {
-        p.push("schema_version", format!("must be {CAMPAIGN_SCHEMA_VERSION}, found {}", c.schema_version));
+        p.push(
+            "schema_version",
+            format!(
+                "must be {CAMPAIGN_SCHEMA_VERSION}, found {}",
+                c.schema_version
+            ),
+        );
     }
     if c.revision == 0 {
         p.push("revision", "must be at least 1");
@@ -26,14 +32,23 @@ pub(crate) fn campaign(c: &Campaign, p: &mut Problems) {
         p.push("locales", "a locale is listed twice");
     }
     if !c.locales.contains(&c.default_locale) {
-        p.push("default_locale", format!("\"{}\" is not among the campaign's locales", c.default_locale.tag()));
+        p.push(
+            "default_locale",
+            format!(
+                "\"{}\" is not among the campaign's locales",
+                c.default_locale.tag()
+            ),
+        );
     }
     let l = &c.locales;
     text(p, "name", &c.name, l);
     zone(c, p);
     if let Some(ends) = c.ends_on {
         if ends < c.starts_on {
-            p.push("ends_on", format!("{ends} is before starts_on {}", c.starts_on));
+            p.push(
+                "ends_on",
+                format!("{ends} is before starts_on {}", c.starts_on),
+            );
         }
     }
     theme(&c.theme, p);
@@ -54,10 +69,16 @@ pub(crate) fn campaign(c: &Campaign, p: &mut Problems) {
         p.push("lifecycle.at_risk_days", "must be at least 1");
     }
     if life.dormant_days <= life.at_risk_days {
-        p.push("lifecycle.dormant_days", format!("must be more than at_risk_days ({})", life.at_risk_days));
+        p.push(
+            "lifecycle.dormant_days",
+            format!("must be more than at_risk_days ({})", life.at_risk_days),
+        );
     }
     if c.offline.grace_hours > GRACE_HOURS_MAX {
-        p.push("offline.grace_hours", format!("must be at most {GRACE_HOURS_MAX} (30 days)"));
+        p.push(
+            "offline.grace_hours",
+            format!("must be at most {GRACE_HOURS_MAX} (30 days)"),
+        );
     }
 }
 
@@ -66,16 +87,30 @@ fn text(p: &mut Problems, path: &str, text: &Text, locales: &[Locale]) {
         p.push(path, format!("missing the \"{}\" text", missing.tag()));
     }
     if text.too_long() {
-        p.push(path, format!("a text is longer than {} characters", crate::locale::TEXT_CHARS_MAX));
+        p.push(
+            path,
+            format!(
+                "a text is longer than {} characters",
+                crate::locale::TEXT_CHARS_MAX
+            ),
+        );
     }
 }
 
 fn zone(c: &Campaign, p: &mut Problems) {
     let plausible = !c.time_zone.is_empty()
         && c.time_zone.len() <= 64
-        && c.time_zone.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '/' | '_' | '-' | '+'));
+        && c.time_zone
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '/' | '_' | '-' | '+'));
     if !plausible {
-        p.push("time_zone", format!("\"{}\" is not an IANA time zone name", c.time_zone.chars().take(64).collect::<String>()));
+        p.push(
+            "time_zone",
+            format!(
+                "\"{}\" is not an IANA time zone name",
+                c.time_zone.chars().take(64).collect::<String>()
+            ),
+        );
         return;
     }
     match &c.zone_rules {
@@ -92,21 +127,43 @@ fn zone(c: &Campaign, p: &mut Problems) {
 }
 
 fn theme(t: &Theme, p: &mut Problems) {
-    for (name, value) in [("primary", &t.primary), ("accent", &t.accent), ("radius", &t.radius), ("font", &t.font)] {
+    for (name, value) in [
+        ("primary", &t.primary),
+        ("accent", &t.accent),
+        ("radius", &t.radius),
+        ("font", &t.font),
+    ] {
         let Some(value) = value else { continue };
         // These land in CSS custom properties; refuse anything that could end the declaration.
-        if value.chars().count() > THEME_VALUE_CHARS_MAX || value.chars().any(|c| matches!(c, ';' | '{' | '}' | '<' | '>' | '\\' | '\n')) {
-            p.push(format!("theme.{name}"), "must be a plain CSS value (no ; { } < > \\, at most 100 characters)");
+        if value.chars().count() > THEME_VALUE_CHARS_MAX
+            || value
+                .chars()
+                .any(|c| matches!(c, ';' | '{' | '}' | '<' | '>' | '\\' | '\n'))
+        {
+            p.push(
+                format!("theme.{name}"),
+                "must be a plain CSS value (no ; { } < > \\, at most 100 characters)",
+            );
         }
     }
 }
 
 fn url(p: &mut Problems, path: &str, url: &str) {
-    let ok = (url.starts_with("https://") || url.starts_with("http://") || (url.starts_with('/') && !url.starts_with("//")))
+    let ok = (url.starts_with("https://")
+        || url.starts_with("http://")
+        || (url.starts_with('/') && !url.starts_with("//")))
         && url.len() <= URL_BYTES_MAX
-        && !url.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'));
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'));
     if !ok {
-        p.push(path, format!("\"{}\" is not an http(s) or site-relative URL", url.chars().take(80).collect::<String>()));
+        p.push(
+            path,
+            format!(
+                "\"{}\" is not an http(s) or site-relative URL",
+                url.chars().take(80).collect::<String>()
+            ),
+        );
     }
 }
 
@@ -117,28 +174,58 @@ fn tags(p: &mut Problems, path: &str, tags: &[Tag]) {
     for (i, tag) in tags.iter().enumerate() {
         let parts: Vec<&str> = tag.as_str().split(':').collect();
         if parts.len() != 2 || parts.iter().any(|part| part.is_empty()) {
-            p.push(format!("{path}[{i}]"), format!("tag \"{tag}\" must look like namespace:value"));
+            p.push(
+                format!("{path}[{i}]"),
+                format!("tag \"{tag}\" must look like namespace:value"),
+            );
         }
     }
 }
 
 fn bounded<T>(p: &mut Problems, path: &str, items: &[T], min: usize, max: usize, what: &str) {
     if items.len() < min || items.len() > max {
-        p.push(path, format!("needs {min}–{max} {what}, found {}", items.len()));
+        p.push(
+            path,
+            format!("needs {min}–{max} {what}, found {}", items.len()),
+        );
     }
 }
 
 fn rule_points(p: &mut Problems, path: &str, points: u64) {
     if points > RULE_POINTS_MAX {
-        p.push(path, format!("{points} points is more than the maximum of {RULE_POINTS_MAX}"));
+        p.push(
+            path,
+            format!("{points} points is more than the maximum of {RULE_POINTS_MAX}"),
+        );
     }
 }
 
 fn quiz(q: &Quiz, l: &[Locale], p: &mut Problems) {
     text(p, "quiz.title", &q.title, l);
-    bounded(p, "quiz.dimensions", &q.dimensions, 1, QUIZ_DIMENSIONS_MAX, "dimensions");
-    bounded(p, "quiz.questions", &q.questions, 1, QUIZ_QUESTIONS_MAX, "questions");
-    bounded(p, "quiz.outcomes", &q.outcomes, 1, QUIZ_OUTCOMES_MAX, "outcomes");
+    bounded(
+        p,
+        "quiz.dimensions",
+        &q.dimensions,
+        1,
+        QUIZ_DIMENSIONS_MAX,
+        "dimensions",
+    );
+    bounded(
+        p,
+        "quiz.questions",
+        &q.questions,
+        1,
+        QUIZ_QUESTIONS_MAX,
+        "questions",
+    );
+    bounded(
+        p,
+        "quiz.outcomes",
+        &q.outcomes,
+        1,
+        QUIZ_OUTCOMES_MAX,
+        "outcomes",
+    );
     let dimensions = unique_ids(p, "quiz.dimensions", q.dimensions.iter().map(|d| &d.id));
     unique_ids(p, "quiz.questions", q.questions.iter().map(|x| &x.id));
     let outcomes = unique_ids(p, "quiz.outcomes", q.outcomes.iter().map(|o| &o.id));
@@ -164,16 +251,31 @@ fn quiz(q: &Quiz, l: &[Locale], p: &mut Problems) {
                     None => p.push(format!("{path}.scale"), "a scale question needs a scale"),
                     Some(scale) => {
                         if scale.min >= scale.max || scale.max - scale.min > 100 {
-                            p.push(format!("{path}.scale"), "needs min < max with at most 100 steps");
+                            p.push(
+                                format!("{path}.scale"),
+                                "needs min < max with at most 100 steps",
+                            );
                         }
                         text(p, &format!("{path}.scale.min_label"), &scale.min_label, l);
                         text(p, &format!("{path}.scale.max_label"), &scale.max_label, l);
-                        scores(p, &format!("{path}.scale.scores"), scale.scores.keys(), &dimensions);
+                        scores(
+                            p,
+                            &format!("{path}.scale.scores"),
+                            scale.scores.keys(),
+                            &dimensions,
+                        );
                         for (ti, tag) in scale.tags.iter().enumerate() {
                             if tag.at_least < scale.min || tag.at_least > scale.max {
-                                p.push(format!("{path}.scale.tags[{ti}].at_least"), "must be within the scale");
+                                p.push(
+                                    format!("{path}.scale.tags[{ti}].at_least"),
+                                    "must be within the scale",
+                                );
                             }
-                            tags(p, &format!("{path}.scale.tags[{ti}].tag"), std::slice::from_ref(&tag.tag));
+                            tags(
+                                p,
+                                &format!("{path}.scale.tags[{ti}].tag"),
+                                std::slice::from_ref(&tag.tag),
+                            );
                         }
                     }
                 }
@@ -182,24 +284,51 @@ fn quiz(q: &Quiz, l: &[Locale], p: &mut Problems) {
                 if question.scale.is_some() {
                     p.push(format!("{path}.scale"), "only a scale question has a scale");
                 }
-                bounded(p, &format!("{path}.options"), &question.options, 2, QUESTION_OPTIONS_MAX, "options");
-                unique_ids(p, &format!("{path}.options"), question.options.iter().map(|o| &o.id));
+                bounded(
+                    p,
+                    &format!("{path}.options"),
+                    &question.options,
+                    2,
+                    QUESTION_OPTIONS_MAX,
+                    "options",
+                );
+                unique_ids(
+                    p,
+                    &format!("{path}.options"),
+                    question.options.iter().map(|o| &o.id),
+                );
                 match (kind, question.max_choices) {
-                    (QuestionKind::MultipleChoice, Some(max)) if max == 0 || usize::from(max) > question.options.len() => {
-                        p.push(format!("{path}.max_choices"), "must be between 1 and the number of options");
+                    (QuestionKind::MultipleChoice, Some(max))
+                        if max == 0 || usize::from(max) > question.options.len() =>
+                    {
+                        p.push(
+                            format!("{path}.max_choices"),
+                            "must be between 1 and the number of options",
+                        );
                     }
                     (QuestionKind::MultipleChoice, _) | (_, None) => {}
-                    (_, Some(_)) => p.push(format!("{path}.max_choices"), "only a multiple-choice question has max_choices"),
+                    (_, Some(_)) => p.push(
+                        format!("{path}.max_choices"),
+                        "only a multiple-choice question has max_choices",
+                    ),
                 }
                 for (oi, option) in question.options.iter().enumerate() {
                     let opath = format!("{path}.options[{oi}]");
                     text(p, &format!("{opath}.label"), &option.label, l);
                     match (&option.image, kind) {
-                        (None, QuestionKind::ImageChoice) => p.push(format!("{opath}.image"), "an image-choice option needs an image"),
+                        (None, QuestionKind::ImageChoice) => p.push(
+                            format!("{opath}.image"),
+                            "an image-choice option needs an image",
+                        ),
                         (Some(image), _) => url(p, &format!("{opath}.image"), image),
                         _ => {}
                     }
-                    scores(p, &format!("{opath}.scores"), option.scores.keys(), &dimensions);
+                    scores(
+                        p,
+                        &format!("{opath}.scores"),
+                        option.scores.keys(),
+                        &dimensions,
+                    );
                     tags(p, &format!("{opath}.tags"), &option.tags);
                     if let Some(cond) = &option.show_if {
                         condition(p, &format!("{opath}.show_if"), cond, earlier, 0);
@@ -211,19 +340,45 @@ fn quiz(q: &Quiz, l: &[Locale], p: &mut Problems) {
     for (oi, outcome) in q.outcomes.iter().enumerate() {
         let path = format!("quiz.outcomes[{oi}]");
         if !dimensions.contains(&outcome.dimension) {
-            p.push(format!("{path}.dimension"), format!("unknown dimension \"{}\"", outcome.dimension));
+            p.push(
+                format!("{path}.dimension"),
+                format!("unknown dimension \"{}\"", outcome.dimension),
+            );
         }
         text(p, &format!("{path}.title"), &outcome.title, l);
         text(p, &format!("{path}.description"), &outcome.description, l);
-        bounded(p, &format!("{path}.plan"), &outcome.plan, 0, OUTCOME_PLAN_STEPS_MAX, "plan steps");
+        bounded(
+            p,
+            &format!("{path}.plan"),
+            &outcome.plan,
+            0,
+            OUTCOME_PLAN_STEPS_MAX,
+            "plan steps",
+        );
         for (si, step) in outcome.plan.iter().enumerate() {
             text(p, &format!("{path}.plan[{si}]"), step, l);
         }
         tags(p, &format!("{path}.tags"), &outcome.tags);
-        bounded(p, &format!("{path}.recommendations"), &outcome.recommendations, 0, OUTCOME_RECOMMENDATIONS_MAX, "recommendations");
+        bounded(
+            p,
+            &format!("{path}.recommendations"),
+            &outcome.recommendations,
+            0,
+            OUTCOME_RECOMMENDATIONS_MAX,
+            "recommendations",
+        );
         for (ri, rec) in outcome.recommendations.iter().enumerate() {
-            text(p, &format!("{path}.recommendations[{ri}].name"), &rec.name, l);
-            url(p, &format!("{path}.recommendations[{ri}].image"), &rec.image);
+            text(
+                p,
+                &format!("{path}.recommendations[{ri}].name"),
+                &rec.name,
+                l,
+            );
+            url(
+                p,
+                &format!("{path}.recommendations[{ri}].image"),
+                &rec.image,
+            );
             url(p, &format!("{path}.recommendations[{ri}].url"), &rec.url);
         }
         if let Some(cond) = &outcome.requires {
@@ -234,12 +389,20 @@ fn quiz(q: &Quiz, l: &[Locale], p: &mut Problems) {
         }
     }
     if !outcomes.contains(&q.fallback_outcome) {
-        p.push("quiz.fallback_outcome", format!("unknown outcome \"{}\"", q.fallback_outcome));
+        p.push(
+            "quiz.fallback_outcome",
+            format!("unknown outcome \"{}\"", q.fallback_outcome),
+        );
     }
     rule_points(p, "quiz.completion_points", q.completion_points);
 }
 
-fn scores<'a>(p: &mut Problems, path: &str, keys: impl Iterator<Item = &'a DimensionId>, dimensions: &BTreeSet<&DimensionId>) {
+fn scores<'a>(
+    p: &mut Problems,
+    path: &str,
+    keys: impl Iterator<Item = &'a DimensionId>,
+    dimensions: &BTreeSet<&DimensionId>,
+) {
     for key in keys {
         if !dimensions.contains(key) {
             p.push(path, format!("unknown dimension \"{key}\""));
@@ -251,30 +414,44 @@ fn scores<'a>(p: &mut Problems, path: &str, keys: impl Iterator<Item = &'a Dimen
 /// options they have and thresholds of the right kind.
 fn condition(p: &mut Problems, path: &str, cond: &Condition, visible: &[Question], depth: usize) {
     if depth >= CONDITION_DEPTH_MAX {
-        p.push(path, format!("conditions nest at most {CONDITION_DEPTH_MAX} deep"));
+        p.push(
+            path,
+            format!("conditions nest at most {CONDITION_DEPTH_MAX} deep"),
+        );
         return;
     }
     let find = |id: &QuestionId| visible.iter().find(|q| &q.id == id);
     match cond {
         Condition::AnyOf { question, options } => match find(question) {
             None => p.push(path, format!("unknown question \"{question}\"")),
-            Some(q) if q.kind == QuestionKind::Scale => p.push(path, format!("question \"{question}\" is a scale; use at_least / at_most")),
+            Some(q) if q.kind == QuestionKind::Scale => p.push(
+                path,
+                format!("question \"{question}\" is a scale; use at_least / at_most"),
+            ),
             Some(q) => {
                 if options.is_empty() {
                     p.push(path, "any_of needs at least one option");
                 }
                 for option in options {
                     if !q.options.iter().any(|o| &o.id == option) {
-                        p.push(path, format!("question \"{question}\" has no option \"{option}\""));
+                        p.push(
+                            path,
+                            format!("question \"{question}\" has no option \"{option}\""),
+                        );
                     }
                 }
             }
         },
-        Condition::AtLeast { question, .. } | Condition::AtMost { question, .. } => match find(question) {
-            None => p.push(path, format!("unknown question \"{question}\"")),
-            Some(q) if q.kind != QuestionKind::Scale => p.push(path, format!("question \"{question}\" is not a scale; use any_of")),
-            Some(_) => {}
-        },
+        Condition::AtLeast { question, .. } | Condition::AtMost { question, .. } => {
+            match find(question) {
+                None => p.push(path, format!("unknown question \"{question}\"")),
+                Some(q) if q.kind != QuestionKind::Scale => p.push(
+                    path,
+                    format!("question \"{question}\" is not a scale; use any_of"),
+                ),
+                Some(_) => {}
+            }
+        }
         Condition::All(items) | Condition::Any(items) => {
             if items.is_empty() {
                 p.push(path, "all / any need at least one condition");
@@ -290,13 +467,23 @@ fn condition(p: &mut Problems, path: &str, cond: &Condition, visible: &[Question
 fn points(r: &PointsRules, p: &mut Problems) {
     if let Some(rate) = &r.purchase {
         if rate.points == 0 || rate.per_minor_units == 0 {
-            p.push("points.purchase", "points and per_minor_units must both be at least 1");
+            p.push(
+                "points.purchase",
+                "points and per_minor_units must both be at least 1",
+            );
         }
     }
     match r.expiry {
-        Expiry::AfterDays { days: 0 } | Expiry::Inactivity { days: 0 } => p.push("points.expiry.days", "must be at least 1"),
-        Expiry::FixedDate { month, day } if !(1..=12).contains(&month) || !(1..=31).contains(&day) => {
-            p.push("points.expiry", format!("{month:02}-{day:02} is not a month and day"));
+        Expiry::AfterDays { days: 0 } | Expiry::Inactivity { days: 0 } => {
+            p.push("points.expiry.days", "must be at least 1")
+        }
+        Expiry::FixedDate { month, day }
+            if !(1..=12).contains(&month) || !(1..=31).contains(&day) =>
+        {
+            p.push(
+                "points.expiry",
+                format!("{month:02}-{day:02} is not a month and day"),
+            );
         }
         _ => {}
     }
@@ -306,7 +493,10 @@ fn checkin(r: &CheckinRules, l: &[Locale], p: &mut Problems) {
     let cycle_days = match r.cycle {
         Cycle::Days { length } => {
             if length == 0 || length > CYCLE_DAYS_MAX {
-                p.push("checkin.cycle.length", format!("must be 1–{CYCLE_DAYS_MAX} days"));
+                p.push(
+                    "checkin.cycle.length",
+                    format!("must be 1–{CYCLE_DAYS_MAX} days"),
+                );
             }
             length
         }
@@ -316,18 +506,34 @@ fn checkin(r: &CheckinRules, l: &[Locale], p: &mut Problems) {
     if let Some(cap) = r.daily.cap {
         rule_points(p, "checkin.daily.cap", cap);
         if cap < r.daily.base {
-            p.push("checkin.daily.cap", format!("must be at least base ({})", r.daily.base));
+            p.push(
+                "checkin.daily.cap",
+                format!("must be at least base ({})", r.daily.base),
+            );
         }
     }
-    bounded(p, "checkin.milestones", &r.milestones, 0, MILESTONES_MAX, "milestones");
+    bounded(
+        p,
+        "checkin.milestones",
+        &r.milestones,
+        0,
+        MILESTONES_MAX,
+        "milestones",
+    );
     let mut seen = BTreeSet::new();
     for (i, m) in r.milestones.iter().enumerate() {
         let path = format!("checkin.milestones[{i}]");
         if m.checkins == 0 || m.checkins > cycle_days {
-            p.push(format!("{path}.checkins"), format!("must be 1–{cycle_days} (the cycle's length)"));
+            p.push(
+                format!("{path}.checkins"),
+                format!("must be 1–{cycle_days} (the cycle's length)"),
+            );
         }
         if !seen.insert(m.checkins) {
-            p.push(format!("{path}.checkins"), format!("another milestone is also at {} check-ins", m.checkins));
+            p.push(
+                format!("{path}.checkins"),
+                format!("another milestone is also at {} check-ins", m.checkins),
+            );
         }
         rule_points(p, &format!("{path}.points"), m.points);
         if let Some(gift) = &m.gift {
@@ -339,16 +545,28 @@ fn checkin(r: &CheckinRules, l: &[Locale], p: &mut Problems) {
     }
     if let Some(makeup) = &r.makeup {
         if makeup.window_days == 0 || makeup.window_days >= cycle_days.max(2) {
-            p.push("checkin.makeup.window_days", format!("must be 1–{} (shorter than the cycle)", cycle_days.max(2) - 1));
+            p.push(
+                "checkin.makeup.window_days",
+                format!(
+                    "must be 1–{} (shorter than the cycle)",
+                    cycle_days.max(2) - 1
+                ),
+            );
         }
         if makeup.per_cycle_max == 0 {
-            p.push("checkin.makeup.per_cycle_max", "must be at least 1 (leave makeup out to offer none)");
+            p.push(
+                "checkin.makeup.per_cycle_max",
+                "must be at least 1 (leave makeup out to offer none)",
+            );
         }
         rule_points(p, "checkin.makeup.cost", makeup.cost);
     }
     if let Some(freeze) = &r.freeze {
         if freeze.per_cycle_max == 0 {
-            p.push("checkin.freeze.per_cycle_max", "must be at least 1 (leave freeze out to offer none)");
+            p.push(
+                "checkin.freeze.per_cycle_max",
+                "must be at least 1 (leave freeze out to offer none)",
+            );
         }
     }
 }
@@ -370,7 +588,10 @@ fn rewards(rewards: &[Reward], l: &[Locale], p: &mut Problems) {
         }
         rule_points(p, &format!("{path}.cost"), r.cost);
         if r.per_member_limit == Some(0) {
-            p.push(format!("{path}.per_member_limit"), "must be at least 1 (leave it out for no limit)");
+            p.push(
+                format!("{path}.per_member_limit"),
+                "must be at least 1 (leave it out for no limit)",
+            );
         }
     }
 }
@@ -382,11 +603,17 @@ fn tiers(t: &TierRules, l: &[Locale], p: &mut Problems) {
     bounded(p, "tiers.levels", &t.levels, 1, TIERS_MAX, "levels");
     unique_ids(p, "tiers.levels", t.levels.iter().map(|x| &x.id));
     if t.levels.first().is_some_and(|first| first.min_earned != 0) {
-        p.push("tiers.levels[0].min_earned", "the first tier must start at 0");
+        p.push(
+            "tiers.levels[0].min_earned",
+            "the first tier must start at 0",
+        );
     }
     for (i, pair) in t.levels.windows(2).enumerate() {
         if pair[1].min_earned <= pair[0].min_earned {
-            p.push(format!("tiers.levels[{}].min_earned", i + 1), "must be more than the tier before");
+            p.push(
+                format!("tiers.levels[{}].min_earned", i + 1),
+                "must be more than the tier before",
+            );
         }
     }
     for (i, tier) in t.levels.iter().enumerate() {
@@ -404,9 +631,15 @@ fn badges(c: &Campaign, p: &mut Problems) {
             BadgeRule::FirstCheckin | BadgeRule::Streak { .. } if c.checkin.is_none() => {
                 p.push(format!("{path}.rule"), "needs a check-in programme");
             }
-            BadgeRule::Streak { days: 0 } => p.push(format!("{path}.rule.days"), "must be at least 1"),
-            BadgeRule::QuizCompleted if c.quiz.is_none() => p.push(format!("{path}.rule"), "needs a quiz"),
-            BadgeRule::FirstRedemption if c.rewards.is_empty() => p.push(format!("{path}.rule"), "needs a reward catalogue"),
+            BadgeRule::Streak { days: 0 } => {
+                p.push(format!("{path}.rule.days"), "must be at least 1")
+            }
+            BadgeRule::QuizCompleted if c.quiz.is_none() => {
+                p.push(format!("{path}.rule"), "needs a quiz")
+            }
+            BadgeRule::FirstRedemption if c.rewards.is_empty() => {
+                p.push(format!("{path}.rule"), "needs a reward catalogue")
+            }
             _ => {}
         }
     }

@@ -97,25 +97,45 @@ impl MemberState {
         }
         let mut settled = self.clone();
         for draft in due {
-            settled.ledger.post(draft).expect("due expiries match open lots");
+            settled
+                .ledger
+                .post(draft)
+                .expect("due expiries match open lots");
         }
         settled
     }
 }
 
 /// The wallet as of `now`.
-pub fn wallet(campaign: &Campaign, state: &MemberState, now: Timestamp, stock_taken: &StockTaken) -> Wallet {
+pub fn wallet(
+    campaign: &Campaign,
+    state: &MemberState,
+    now: Timestamp,
+    stock_taken: &StockTaken,
+) -> Wallet {
     let state = state.settled(campaign, now);
     let today = campaign.zone().local_day(now);
     let mut expiring: Vec<Expiring> = match campaign.points.expiry {
         Expiry::Inactivity { days } => {
             let last = state.last_active.max(state.ledger.last_activity_day());
             match (last, state.ledger.balance()) {
-                (Some(last), balance) if balance > 0 => vec![Expiring { points: balance, last_day: last.plus(i32::from(days)) }],
+                (Some(last), balance) if balance > 0 => vec![Expiring {
+                    points: balance,
+                    last_day: last.plus(i32::from(days)),
+                }],
                 _ => Vec::new(),
             }
         }
-        _ => state.ledger.open_lots().filter_map(|lot| lot.expires_on.map(|last_day| Expiring { points: lot.remaining, last_day })).collect(),
+        _ => state
+            .ledger
+            .open_lots()
+            .filter_map(|lot| {
+                lot.expires_on.map(|last_day| Expiring {
+                    points: lot.remaining,
+                    last_day,
+                })
+            })
+            .collect(),
     };
     expiring.sort_by_key(|e| e.last_day);
     expiring.dedup_by(|later, earlier| {
@@ -142,17 +162,36 @@ pub fn wallet(campaign: &Campaign, state: &MemberState, now: Timestamp, stock_ta
         .collect();
     let tier = campaign.tiers.as_ref().map(|rules| {
         let (tier, earned_in_window) = crate::standing::tier(rules, &state.ledger, today);
-        let next = rules.levels.iter().find(|t| t.min_earned > earned_in_window).map(|t| (t.id.clone(), t.min_earned - earned_in_window));
-        TierView { tier, earned_in_window, next }
+        let next = rules
+            .levels
+            .iter()
+            .find(|t| t.min_earned > earned_in_window)
+            .map(|t| (t.id.clone(), t.min_earned - earned_in_window));
+        TierView {
+            tier,
+            earned_in_window,
+            next,
+        }
     });
     let rewards = campaign
         .rewards
         .iter()
         .map(|r| {
-            let stock_left = r.stock.map(|s| s.saturating_sub(stock_taken.get(&r.id).copied().unwrap_or(0)));
-            let member_left = r.per_member_limit.map(|l| l.saturating_sub(state.redemptions_of(&r.id)));
-            let affordable = state.ledger.balance() >= r.cost && stock_left != Some(0) && member_left != Some(0);
-            RewardView { reward: r.id.clone(), cost: r.cost, stock_left, member_left, affordable }
+            let stock_left = r
+                .stock
+                .map(|s| s.saturating_sub(stock_taken.get(&r.id).copied().unwrap_or(0)));
+            let member_left = r
+                .per_member_limit
+                .map(|l| l.saturating_sub(state.redemptions_of(&r.id)));
+            let affordable =
+                state.ledger.balance() >= r.cost && stock_left != Some(0) && member_left != Some(0);
+            RewardView {
+                reward: r.id.clone(),
+                cost: r.cost,
+                stock_left,
+                member_left,
+                affordable,
+            }
         })
         .collect();
     Wallet {
@@ -171,5 +210,9 @@ pub fn wallet(campaign: &Campaign, state: &MemberState, now: Timestamp, stock_ta
 /// The check-in calendar as of `now`, when the campaign has check-ins.
 pub fn calendar(campaign: &Campaign, state: &MemberState, now: Timestamp) -> Option<Calendar> {
     let rules = campaign.checkin.as_ref()?;
-    Some(state.checkins.calendar(rules, campaign.revision, campaign.zone().local_day(now)))
+    Some(
+        state
+            .checkins
+            .calendar(rules, campaign.revision, campaign.zone().local_day(now)),
+    )
 }

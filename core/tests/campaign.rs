@@ -26,7 +26,10 @@ fn the_test_campaign_is_valid() {
 #[test]
 fn a_condition_on_an_unknown_question_names_its_path() {
     check(
-        |c| c["quiz"]["questions"][3]["options"][1]["show_if"] = json!({"any_of": {"question": "q9", "options": ["x"]}}),
+        |c| {
+            c["quiz"]["questions"][3]["options"][1]["show_if"] =
+                json!({"any_of": {"question": "q9", "options": ["x"]}})
+        },
         &["quiz.questions[3].options[1].show_if: unknown question \"q9\""],
     );
 }
@@ -35,7 +38,8 @@ fn a_condition_on_an_unknown_question_names_its_path() {
 fn every_problem_is_reported_not_just_the_first() {
     check(
         |c| {
-            c["quiz"]["questions"][0]["show_if"] = json!({"any_of": {"question": "goals", "options": ["matte"]}});
+            c["quiz"]["questions"][0]["show_if"] =
+                json!({"any_of": {"question": "goals", "options": ["matte"]}});
             c["name"] = json!({"zh-CN": "只有中文"});
             c["rewards"][1]["id"] = json!("sample");
             c["checkin"]["milestones"][1]["checkins"] = json!(8);
@@ -66,7 +70,8 @@ fn quiz_shapes_are_checked_per_question_kind() {
             q[3]["max_choices"] = json!(9);
             q[3]["options"][0]["scores"] = json!({"shiny": 1});
             q[3]["options"][0]["tags"] = json!(["nocolon"]);
-            c["quiz"]["outcomes"][0]["requires"] = json!({"any_of": {"question": "sting", "options": ["x"]}});
+            c["quiz"]["outcomes"][0]["requires"] =
+                json!({"any_of": {"question": "sting", "options": ["x"]}});
             c["quiz"]["outcomes"][1]["dimension"] = json!("wet");
         },
         &[
@@ -117,26 +122,41 @@ fn unknown_fields_wrong_types_and_unknown_zones_are_refused() {
     let mut doc = common::campaign_json("Asia/Shanghai");
     doc["points_per_checkin"] = json!(1000);
     let err = Campaign::parse(&doc.to_string()).unwrap_err();
-    assert!(matches!(&err, CampaignError::Malformed(m) if m.contains("unknown field `points_per_checkin`")), "{err}");
+    assert!(
+        matches!(&err, CampaignError::Malformed(m) if m.contains("unknown field `points_per_checkin`")),
+        "{err}"
+    );
 
     let mut doc = common::campaign_json("Asia/Shanghai");
     doc["rewards"][0]["cost"] = json!("100");
-    assert!(matches!(Campaign::parse(&doc.to_string()), Err(CampaignError::Malformed(_))));
+    assert!(matches!(
+        Campaign::parse(&doc.to_string()),
+        Err(CampaignError::Malformed(_))
+    ));
 
     check(|c| c["time_zone"] = json!("Mars/Base"), &["zone_rules: no transitions for \"Mars/Base\": unknown zone, or the campaign was not published through the server (which fills them)"]);
-    check(|c| c["time_zone"] = json!("Asia/Shanghai; drop"), &["time_zone: \"Asia/Shanghai; drop\" is not an IANA time zone name"]);
+    check(
+        |c| c["time_zone"] = json!("Asia/Shanghai; drop"),
+        &["time_zone: \"Asia/Shanghai; drop\" is not an IANA time zone name"],
+    );
 }
 
 #[test]
 fn oversized_documents_are_refused_before_parsing() {
     let huge = " ".repeat(CAMPAIGN_JSON_BYTES_MAX + 1);
-    assert_eq!(Campaign::parse(&huge), Err(CampaignError::TooLarge(CAMPAIGN_JSON_BYTES_MAX + 1)));
+    assert_eq!(
+        Campaign::parse(&huge),
+        Err(CampaignError::TooLarge(CAMPAIGN_JSON_BYTES_MAX + 1))
+    );
 }
 
 #[test]
 fn published_campaigns_carry_their_zone_rules_and_round_trip() {
     let campaign = common::new_york();
-    assert_eq!(campaign.zone_rules.as_ref().map(|r| r.transitions.len()), Some(62));
+    assert_eq!(
+        campaign.zone_rules.as_ref().map(|r| r.transitions.len()),
+        Some(62)
+    );
     let published = serde_json::to_string(&campaign).unwrap();
     assert_eq!(Campaign::parse(&published).unwrap(), campaign);
 }

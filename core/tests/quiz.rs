@@ -16,7 +16,11 @@ fn check_score(answers_json: serde_json::Value, outcome: &str, tags: &[&str]) {
     let given = answers(answers_json.clone());
     quiz::check_answers(quiz, &given).unwrap_or_else(|e| panic!("{answers_json}: {e}"));
     let result = quiz::score(quiz, &given);
-    assert_eq!(result.outcome.as_str(), outcome, "outcome for {answers_json}");
+    assert_eq!(
+        result.outcome.as_str(),
+        outcome,
+        "outcome for {answers_json}"
+    );
     let got: Vec<&str> = result.tags.iter().map(|t| t.as_str()).collect();
     assert_eq!(got, tags, "tags for {answers_json}");
 }
@@ -24,15 +28,35 @@ fn check_score(answers_json: serde_json::Value, outcome: &str, tags: &[&str]) {
 #[test]
 fn answers_score_the_expected_outcome_and_tags() {
     // oily 3 + 2 = 5; sensitive (1 step) 0 → oily.
-    check_score(json!({"shine": {"choice": "often"}, "tzone": {"choice": "yes"}, "sting": {"scale": 1}}), "oily", &["shine:often", "skin:oily", "zone:t"]);
+    check_score(
+        json!({"shine": {"choice": "often"}, "tzone": {"choice": "yes"}, "sting": {"scale": 1}}),
+        "oily",
+        &["shine:often", "skin:oily", "zone:t"],
+    );
     // A negative weight: never shiny → oily −1, dry 2 → dry.
-    check_score(json!({"shine": {"choice": "never"}, "sting": {"scale": 1}}), "dry", &["skin:dry"]);
+    check_score(
+        json!({"shine": {"choice": "never"}, "sting": {"scale": 1}}),
+        "dry",
+        &["skin:dry"],
+    );
     // Sensitive requires sting ≥ 3: 4 → sensitive 6 beats dry 2.
-    check_score(json!({"shine": {"choice": "never"}, "sting": {"scale": 4}}), "sensitive", &["concern:redness", "skin:sensitive"]);
+    check_score(
+        json!({"shine": {"choice": "never"}, "sting": {"scale": 4}}),
+        "sensitive",
+        &["concern:redness", "skin:sensitive"],
+    );
     // Oily is excluded at sting 5, though oily scores 5; sensitive scores 8 anyway.
-    check_score(json!({"shine": {"choice": "often"}, "tzone": {"choice": "yes"}, "sting": {"scale": 5}}), "sensitive", &["concern:redness", "shine:often", "skin:sensitive", "zone:t"]);
+    check_score(
+        json!({"shine": {"choice": "often"}, "tzone": {"choice": "yes"}, "sting": {"scale": 5}}),
+        "sensitive",
+        &["concern:redness", "shine:often", "skin:sensitive", "zone:t"],
+    );
     // Multiple choice adds each option.
-    check_score(json!({"shine": {"choice": "never"}, "sting": {"scale": 1}, "goals": {"choices": ["hydrate", "matte"]}}), "dry", &["goal:hydrate", "goal:matte", "skin:dry"]);
+    check_score(
+        json!({"shine": {"choice": "never"}, "sting": {"scale": 1}, "goals": {"choices": ["hydrate", "matte"]}}),
+        "dry",
+        &["goal:hydrate", "goal:matte", "skin:dry"],
+    );
 }
 
 #[test]
@@ -62,46 +86,134 @@ fn no_positive_score_falls_back() {
 fn follow_up_questions_appear_only_after_their_trigger() {
     let campaign = common::shanghai();
     let quiz = campaign.quiz.as_ref().unwrap();
-    let next = |a: serde_json::Value| quiz::next_question(quiz, &answers(a)).map(|q| q.id.as_str().to_owned());
+    let next = |a: serde_json::Value| {
+        quiz::next_question(quiz, &answers(a)).map(|q| q.id.as_str().to_owned())
+    };
     assert_eq!(next(json!({})).as_deref(), Some("shine"));
-    assert_eq!(next(json!({"shine": {"choice": "often"}})).as_deref(), Some("tzone"));
-    assert_eq!(next(json!({"shine": {"choice": "never"}})).as_deref(), Some("sting"));
-    assert_eq!(next(json!({"shine": {"choice": "never"}, "sting": {"scale": 2}})).as_deref(), Some("goals"));
-    assert_eq!(quiz::progress(quiz, &answers(json!({"shine": {"choice": "never"}}))), (1, 3));
-    assert_eq!(quiz::progress(quiz, &answers(json!({"shine": {"choice": "often"}}))), (1, 4));
+    assert_eq!(
+        next(json!({"shine": {"choice": "often"}})).as_deref(),
+        Some("tzone")
+    );
+    assert_eq!(
+        next(json!({"shine": {"choice": "never"}})).as_deref(),
+        Some("sting")
+    );
+    assert_eq!(
+        next(json!({"shine": {"choice": "never"}, "sting": {"scale": 2}})).as_deref(),
+        Some("goals")
+    );
+    assert_eq!(
+        quiz::progress(quiz, &answers(json!({"shine": {"choice": "never"}}))),
+        (1, 3)
+    );
+    assert_eq!(
+        quiz::progress(quiz, &answers(json!({"shine": {"choice": "often"}}))),
+        (1, 4)
+    );
     // The "calm" option is offered only from sting 3 on.
     let goals = &quiz.questions[3];
-    let offered = |a: serde_json::Value| quiz::offered_options(goals, &answers(a)).map(|o| o.id.as_str().to_owned()).collect::<Vec<_>>();
-    assert_eq!(offered(json!({"sting": {"scale": 2}})), ["hydrate", "matte"]);
-    assert_eq!(offered(json!({"sting": {"scale": 3}})), ["hydrate", "matte", "calm"]);
+    let offered = |a: serde_json::Value| {
+        quiz::offered_options(goals, &answers(a))
+            .map(|o| o.id.as_str().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        offered(json!({"sting": {"scale": 2}})),
+        ["hydrate", "matte"]
+    );
+    assert_eq!(
+        offered(json!({"sting": {"scale": 3}})),
+        ["hydrate", "matte", "calm"]
+    );
 }
 
 #[test]
 fn changing_an_earlier_answer_prunes_answers_that_are_no_longer_shown() {
     let campaign = common::shanghai();
     let quiz = campaign.quiz.as_ref().unwrap();
-    let mut given = answers(json!({"shine": {"choice": "never"}, "tzone": {"choice": "yes"}, "sting": {"scale": 2}}));
+    let mut given = answers(
+        json!({"shine": {"choice": "never"}, "tzone": {"choice": "yes"}, "sting": {"scale": 2}}),
+    );
     quiz::prune_hidden(quiz, &mut given);
-    assert_eq!(given, answers(json!({"shine": {"choice": "never"}, "sting": {"scale": 2}})));
+    assert_eq!(
+        given,
+        answers(json!({"shine": {"choice": "never"}, "sting": {"scale": 2}}))
+    );
 }
 
 fn check_refused(answers_json: serde_json::Value, expected: AnswerError) {
     let campaign = common::shanghai();
-    let got = quiz::check_answers(campaign.quiz.as_ref().unwrap(), &answers(answers_json.clone()));
+    let got = quiz::check_answers(
+        campaign.quiz.as_ref().unwrap(),
+        &answers(answers_json.clone()),
+    );
     assert_eq!(got, Err(expected), "{answers_json}");
 }
 
 #[test]
 fn unacceptable_answers_are_refused_with_the_reason() {
     let q = |s: &str| s.parse().unwrap();
-    check_refused(json!({"shine": {"choice": "often"}, "tzone": {"choice": "no"}, "sting": {"scale": 1}, "bogus": {"scale": 1}}), AnswerError::UnknownQuestion { question: q("bogus") });
-    check_refused(json!({"shine": {"choice": "never"}, "tzone": {"choice": "no"}, "sting": {"scale": 1}}), AnswerError::AnsweredHiddenQuestion { question: q("tzone") });
-    check_refused(json!({"shine": {"choice": "often"}, "sting": {"scale": 1}}), AnswerError::MissingRequired { question: q("tzone") });
-    check_refused(json!({"shine": {"choices": ["often"]}}), AnswerError::WrongKind { question: q("shine"), expected: "one option: {\"choice\": \"…\"}".into() });
-    check_refused(json!({"shine": {"choice": "sometimes"}}), AnswerError::UnknownOption { question: q("shine"), option: "sometimes".parse().unwrap() });
-    check_refused(json!({"shine": {"choice": "never"}, "sting": {"scale": 6}}), AnswerError::OutOfScale { question: q("sting"), value: 6, min: 1, max: 5 });
-    check_refused(json!({"shine": {"choice": "never"}, "sting": {"scale": 1}, "goals": {"choices": ["hydrate", "hydrate"]}}), AnswerError::ChoiceCount { question: q("goals"), max: 2 });
-    check_refused(json!({"shine": {"choice": "never"}, "sting": {"scale": 5}, "goals": {"choices": ["hydrate", "matte", "calm"]}}), AnswerError::ChoiceCount { question: q("goals"), max: 2 });
+    check_refused(
+        json!({"shine": {"choice": "often"}, "tzone": {"choice": "no"}, "sting": {"scale": 1}, "bogus": {"scale": 1}}),
+        AnswerError::UnknownQuestion {
+            question: q("bogus"),
+        },
+    );
+    check_refused(
+        json!({"shine": {"choice": "never"}, "tzone": {"choice": "no"}, "sting": {"scale": 1}}),
+        AnswerError::AnsweredHiddenQuestion {
+            question: q("tzone"),
+        },
+    );
+    check_refused(
+        json!({"shine": {"choice": "often"}, "sting": {"scale": 1}}),
+        AnswerError::MissingRequired {
+            question: q("tzone"),
+        },
+    );
+    check_refused(
+        json!({"shine": {"choices": ["often"]}}),
+        AnswerError::WrongKind {
+            question: q("shine"),
+            expected: "one option: {\"choice\": \"…\"}".into(),
+        },
+    );
+    check_refused(
+        json!({"shine": {"choice": "sometimes"}}),
+        AnswerError::UnknownOption {
+            question: q("shine"),
+            option: "sometimes".parse().unwrap(),
+        },
+    );
+    check_refused(
+        json!({"shine": {"choice": "never"}, "sting": {"scale": 6}}),
+        AnswerError::OutOfScale {
+            question: q("sting"),
+            value: 6,
+            min: 1,
+            max: 5,
+        },
+    );
+    check_refused(
+        json!({"shine": {"choice": "never"}, "sting": {"scale": 1}, "goals": {"choices": ["hydrate", "hydrate"]}}),
+        AnswerError::ChoiceCount {
+            question: q("goals"),
+            max: 2,
+        },
+    );
+    check_refused(
+        json!({"shine": {"choice": "never"}, "sting": {"scale": 5}, "goals": {"choices": ["hydrate", "matte", "calm"]}}),
+        AnswerError::ChoiceCount {
+            question: q("goals"),
+            max: 2,
+        },
+    );
     // "calm" exists but is not offered at sting 1.
-    check_refused(json!({"shine": {"choice": "never"}, "sting": {"scale": 1}, "goals": {"choices": ["calm"]}}), AnswerError::UnknownOption { question: q("goals"), option: "calm".parse().unwrap() });
+    check_refused(
+        json!({"shine": {"choice": "never"}, "sting": {"scale": 1}, "goals": {"choices": ["calm"]}}),
+        AnswerError::UnknownOption {
+            question: q("goals"),
+            option: "calm".parse().unwrap(),
+        },
+    );
 }

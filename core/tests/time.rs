@@ -5,16 +5,27 @@ use proptest::prelude::*;
 use siyu_core::time::{CivilDate, LocalDay, Timestamp, ZoneRules, ZoneRulesError, ZoneTransition};
 
 fn utc(date: &str, hh: i64, mm: i64) -> Timestamp {
-    Timestamp::from_millis((i64::from(LocalDay::parse(date).unwrap().0) * 86_400 + hh * 3_600 + mm * 60) * 1_000)
+    Timestamp::from_millis(
+        (i64::from(LocalDay::parse(date).unwrap().0) * 86_400 + hh * 3_600 + mm * 60) * 1_000,
+    )
 }
 
 fn check_local_day(rules: &ZoneRules, instant: Timestamp, expected: &str) {
-    assert_eq!(rules.local_day(instant).to_string(), expected, "local day of {instant:?}");
+    assert_eq!(
+        rules.local_day(instant).to_string(),
+        expected,
+        "local day of {instant:?}"
+    );
 }
 
 #[test]
 fn dates_parse_and_print_round_trip() {
-    for (text, day) in [("1970-01-01", 0), ("2026-11-27", 20_784), ("2000-02-29", 11_016), ("1969-12-31", -1)] {
+    for (text, day) in [
+        ("1970-01-01", 0),
+        ("2026-11-27", 20_784),
+        ("2000-02-29", 11_016),
+        ("1969-12-31", -1),
+    ] {
         let parsed = LocalDay::parse(text).unwrap();
         assert_eq!(parsed.0, day, "{text}");
         assert_eq!(parsed.to_string(), text);
@@ -23,7 +34,17 @@ fn dates_parse_and_print_round_trip() {
 
 #[test]
 fn malformed_dates_are_refused() {
-    for bad in ["2026-02-30", "2026-13-01", "2026-1-01", "20261101", "2026-11-01T00:00", "", "abcd-ef-gh", "+026-01-01", "2025-02-29"] {
+    for bad in [
+        "2026-02-30",
+        "2026-13-01",
+        "2026-1-01",
+        "20261101",
+        "2026-11-01T00:00",
+        "",
+        "abcd-ef-gh",
+        "+026-01-01",
+        "2025-02-29",
+    ] {
         assert!(CivilDate::parse(bad).is_err(), "{bad:?} should be refused");
     }
     assert!(CivilDate::parse("2024-02-29").is_ok());
@@ -34,7 +55,13 @@ fn month_boundaries_are_computed_from_the_calendar() {
     let day = LocalDay::parse("2024-02-17").unwrap();
     assert_eq!(day.first_of_month().to_string(), "2024-02-01");
     assert_eq!(day.first_of_next_month().to_string(), "2024-03-01");
-    assert_eq!(LocalDay::parse("2026-12-31").unwrap().first_of_next_month().to_string(), "2027-01-01");
+    assert_eq!(
+        LocalDay::parse("2026-12-31")
+            .unwrap()
+            .first_of_next_month()
+            .to_string(),
+        "2027-01-01"
+    );
 }
 
 proptest! {
@@ -77,8 +104,18 @@ fn new_york_days_follow_daylight_saving_time() {
     check_local_day(&rules, utc("2026-11-01", 4, 0), "2026-11-01");
     check_local_day(&rules, utc("2026-11-02", 4, 59), "2026-11-01");
     check_local_day(&rules, utc("2026-11-02", 5, 0), "2026-11-02");
-    let short = rules.start_of_day(LocalDay::parse("2026-03-09").unwrap()).as_seconds() - rules.start_of_day(LocalDay::parse("2026-03-08").unwrap()).as_seconds();
-    let long = rules.start_of_day(LocalDay::parse("2026-11-02").unwrap()).as_seconds() - rules.start_of_day(LocalDay::parse("2026-11-01").unwrap()).as_seconds();
+    let short = rules
+        .start_of_day(LocalDay::parse("2026-03-09").unwrap())
+        .as_seconds()
+        - rules
+            .start_of_day(LocalDay::parse("2026-03-08").unwrap())
+            .as_seconds();
+    let long = rules
+        .start_of_day(LocalDay::parse("2026-11-02").unwrap())
+        .as_seconds()
+        - rules
+            .start_of_day(LocalDay::parse("2026-11-01").unwrap())
+            .as_seconds();
     assert_eq!((short, long), (23 * 3_600, 25 * 3_600));
 }
 
@@ -87,16 +124,38 @@ fn zone_rules_cost_a_few_kilobytes_in_a_published_campaign() {
     let rules = ZoneRules::from_iana("America/New_York", 2025, 2056).unwrap();
     assert_eq!(rules.transitions.len(), 62, "two transitions a year");
     let bytes = serde_json::to_string(&rules).unwrap().len();
-    println!("America/New_York 2025–2055 rules: {} transitions, {bytes} bytes of JSON", rules.transitions.len());
+    println!(
+        "America/New_York 2025–2055 rules: {} transitions, {bytes} bytes of JSON",
+        rules.transitions.len()
+    );
     assert!(bytes < 3_000, "{bytes} bytes");
-    let fixed = serde_json::to_string(&ZoneRules::from_iana("Asia/Shanghai", 2025, 2056).unwrap()).unwrap();
+    let fixed =
+        serde_json::to_string(&ZoneRules::from_iana("Asia/Shanghai", 2025, 2056).unwrap()).unwrap();
     assert_eq!(fixed, r#"{"initial_offset":28800,"transitions":[]}"#);
 }
 
 #[test]
 fn unknown_zones_and_broken_rules_are_refused() {
-    assert_eq!(ZoneRules::from_iana("Mars/Olympus_Mons", 2025, 2030), Err(ZoneRulesError::UnknownZone("Mars/Olympus_Mons".into())));
-    let out_of_order = ZoneRules { initial_offset: 0, transitions: vec![ZoneTransition { at: 10, offset: 3_600 }, ZoneTransition { at: 5, offset: 0 }] };
-    assert_eq!(out_of_order.check(), Err(ZoneRulesError::TransitionsOutOfOrder(1)));
-    assert_eq!(ZoneRules::fixed(20 * 3_600).check(), Err(ZoneRulesError::OffsetOutOfRange(72_000)));
+    assert_eq!(
+        ZoneRules::from_iana("Mars/Olympus_Mons", 2025, 2030),
+        Err(ZoneRulesError::UnknownZone("Mars/Olympus_Mons".into()))
+    );
+    let out_of_order = ZoneRules {
+        initial_offset: 0,
+        transitions: vec![
+            ZoneTransition {
+                at: 10,
+                offset: 3_600,
+            },
+            ZoneTransition { at: 5, offset: 0 },
+        ],
+    };
+    assert_eq!(
+        out_of_order.check(),
+        Err(ZoneRulesError::TransitionsOutOfOrder(1))
+    );
+    assert_eq!(
+        ZoneRules::fixed(20 * 3_600).check(),
+        Err(ZoneRulesError::OffsetOutOfRange(72_000))
+    );
 }

@@ -101,7 +101,10 @@ pub fn new_york() -> Campaign {
 /// The instant `hh:mm` local time on `date` in the campaign's zone.
 pub fn at(campaign: &Campaign, date: &str, hh: i64, mm: i64) -> Timestamp {
     let day = LocalDay::parse(date).expect("test date");
-    campaign.zone().start_of_day(day).plus_seconds(hh * 3_600 + mm * 60)
+    campaign
+        .zone()
+        .start_of_day(day)
+        .plus_seconds(hh * 3_600 + mm * 60)
 }
 
 /// A day.
@@ -116,20 +119,53 @@ pub fn member(campaign: &Campaign) -> MemberState {
 
 /// A client operation.
 pub fn op(id: &str, occurred_at: Timestamp, op: Op) -> ClientOp {
-    ClientOp { id: id.parse().unwrap(), occurred_at, op }
+    ClientOp {
+        id: id.parse().unwrap(),
+        occurred_at,
+        op,
+    }
 }
 
 /// Applies a customer's operation that happened "now".
-pub fn customer(campaign: &Campaign, state: &mut MemberState, id: &str, now: Timestamp, o: Op) -> Result<Applied, Rejection> {
-    apply(campaign, state, &op(id, now, o), &Context::new(now, Actor::Customer))
+pub fn customer(
+    campaign: &Campaign,
+    state: &mut MemberState,
+    id: &str,
+    now: Timestamp,
+    o: Op,
+) -> Result<Applied, Rejection> {
+    apply(
+        campaign,
+        state,
+        &op(id, now, o),
+        &Context::new(now, Actor::Customer),
+    )
 }
 
 /// Applies a brand operation at `now`.
-pub fn brand(campaign: &Campaign, state: &mut MemberState, id: &str, now: Timestamp, o: Op) -> Result<Applied, Rejection> {
-    apply(campaign, state, &op(id, now, o), &Context::new(now, Actor::Brand))
+pub fn brand(
+    campaign: &Campaign,
+    state: &mut MemberState,
+    id: &str,
+    now: Timestamp,
+    o: Op,
+) -> Result<Applied, Rejection> {
+    apply(
+        campaign,
+        state,
+        &op(id, now, o),
+        &Context::new(now, Actor::Brand),
+    )
 }
 
 /// Checks in at 09:00 on `date`, panicking on rejection.
 pub fn check_in(campaign: &Campaign, state: &mut MemberState, date: &str) -> Applied {
-    customer(campaign, state, &format!("checkin-{date}"), at(campaign, date, 9, 0), Op::Checkin {}).unwrap_or_else(|r| panic!("check-in {date}: {r}"))
+    customer(
+        campaign,
+        state,
+        &format!("checkin-{date}"),
+        at(campaign, date, 9, 0),
+        Op::Checkin {},
+    )
+    .unwrap_or_else(|r| panic!("check-in {date}: {r}"))
 }
