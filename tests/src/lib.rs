@@ -1,3 +1,5 @@
-//! Siyu's cross-crate tests: end-to-end checks over real parts and repository hygiene.
-//!
-//! Empty on purpose: the tests arrive with the crates they exercise.
+//! Siyu's cross-crate tests: end-to-end checks over real parts (they arrive with the server and
+//! the widgets) and repository hygiene checks, below.
+
+#[cfg(test)]
+mod hygiene;

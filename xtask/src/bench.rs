@@ -5,13 +5,19 @@
 
 use clap::{Args, ValueEnum};
 
-use crate::exec;
+use crate::{exec, toolchain};
+
+/// Seconds the wasm-bindgen runner waits for the browser benchmarks (they take about a minute).
+const BROWSER_BENCH_TIMEOUT_SECONDS: &str = "600";
 
 /// The benchmark suites the workspace has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BenchTarget {
-    /// `siyu-core`'s criterion suite (`core/benches/core.rs`).
+    /// `siyu-core`'s criterion suite (`core/benches/core.rs`), native.
     Core,
+    /// The same workloads compiled to wasm32 and run in headless Chromium
+    /// (`core/benches/wasm.rs`), for the wasm/native ratio.
+    CoreWasm,
 }
 
 impl BenchTarget {
@@ -19,6 +25,14 @@ impl BenchTarget {
     fn cargo_args(self) -> &'static [&'static str] {
         match self {
             BenchTarget::Core => &["-p", "siyu-core", "--bench", "core"],
+            BenchTarget::CoreWasm => &[
+                "-p",
+                "siyu-core",
+                "--bench",
+                "wasm",
+                "--target",
+                toolchain::WASM_TARGET,
+            ],
         }
     }
 }
@@ -36,6 +50,11 @@ pub struct BenchArgs {
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let mut cmd = exec::cargo();
     cmd.arg("bench").args(args.target.cargo_args());
+    if args.target == BenchTarget::CoreWasm {
+        toolchain::ensure_all()?;
+        cmd.env("CHROMEDRIVER", toolchain::CHROMEDRIVER)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_BENCH_TIMEOUT_SECONDS);
+    }
     if !args.extra.is_empty() {
         cmd.arg("--").args(&args.extra);
     }
