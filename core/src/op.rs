@@ -548,7 +548,8 @@ pub fn effective_time(
     if ctx.actor == Actor::Brand {
         return Ok(ctx.now);
     }
-    let ahead = claimed.as_millis() - ctx.now.as_millis();
+    // Saturating: a client may send any i64 as its time.
+    let ahead = claimed.as_millis().saturating_sub(ctx.now.as_millis());
     if ahead > CLOCK_SKEW_TOLERANCE_MS {
         return Err(Rejection::ClaimedTimeInFuture {
             ahead_seconds: ahead / 1_000,
@@ -558,7 +559,8 @@ pub fn effective_time(
         return Err(Rejection::ClaimedTimeBeforeLastContact);
     }
     let grace_hours = campaign.offline.grace_hours;
-    if ctx.now.as_millis() - claimed.as_millis() > i64::from(grace_hours) * 3_600_000 {
+    if ctx.now.as_millis().saturating_sub(claimed.as_millis()) > i64::from(grace_hours) * 3_600_000
+    {
         return Err(Rejection::ClaimedTimeOutsideGrace { grace_hours });
     }
     Ok(claimed.min(ctx.now))
@@ -897,7 +899,7 @@ impl Decision<'_> {
     }
 
     fn adjust(&mut self, points: i64, note: &str) -> Result<(), Rejection> {
-        if points == 0 || points.abs() > ADJUST_POINTS_MAX {
+        if points == 0 || points.unsigned_abs() > ADJUST_POINTS_MAX.unsigned_abs() {
             return Err(Rejection::InvalidAmount {
                 reason: format!(
                     "a correction must be non-zero and at most {ADJUST_POINTS_MAX} either way"

@@ -9,7 +9,7 @@ use serde_json::json;
 use siyu_core::ledger::{Movement, Reason};
 use siyu_core::op::{apply, decide, Actor, ClientOp, Context, Op, StockTaken};
 use siyu_core::standing::Stage;
-use siyu_core::{view, Rejection};
+use siyu_core::{view, Rejection, Timestamp};
 
 fn quiz_answers() -> siyu_core::quiz::Answers {
     serde_json::from_value(json!({"shine": {"choice": "never"}, "sting": {"scale": 1}})).unwrap()
@@ -155,6 +155,51 @@ fn claimed_times_are_judged_against_the_servers_clock() {
         judge(&mut m, "skew", now.plus_seconds(60), &server(None)),
         Ok("2026-03-10".into())
     );
+}
+
+#[test]
+fn extreme_numbers_from_a_client_are_refused_without_panicking() {
+    let c = common::shanghai();
+    let mut m = common::member(&c);
+    let now = at(&c, "2026-03-10", 12, 0);
+    let ctx = Context::new(now, Actor::Customer);
+    for claimed in [i64::MIN, i64::MAX, 0] {
+        let result = apply(
+            &c,
+            &mut m,
+            &op("edge", Timestamp::from_millis(claimed), Op::Checkin {}),
+            &ctx,
+        );
+        assert!(matches!(
+            result,
+            Err(Rejection::ClaimedTimeInFuture { .. } | Rejection::ClaimedTimeOutsideGrace { .. })
+        ));
+    }
+    for points in [i64::MIN, i64::MAX] {
+        let result = brand(
+            &c,
+            &mut m,
+            "adjust",
+            now,
+            Op::Adjust {
+                points,
+                note: "x".into(),
+            },
+        );
+        assert!(matches!(result, Err(Rejection::InvalidAmount { .. })));
+    }
+    let huge = brand(
+        &c,
+        &mut m,
+        "huge",
+        now,
+        Op::CreditPurchase {
+            reference: "o".parse().unwrap(),
+            amount_minor: u64::MAX,
+        },
+    );
+    assert!(matches!(huge, Err(Rejection::InvalidAmount { .. })));
+    assert_eq!(m, common::member(&c));
 }
 
 #[test]
