@@ -1,4 +1,119 @@
-//! Siyu's storage and sync endpoint.
-//!
-//! Empty on purpose: the endpoint arrives with its issue. `main.rs` will stay a shim over this
-//! library so that integration tests build the same app the binary serves.
+//! Siyu's storage and sync endpoint: authenticates, re-runs every client operation through
+//! `siyu-core` with the server's clock and the stored state, stores the result durably, and
+//! answers with the truth. `main.rs` is a shim over [`cli::main`]; tests build the same
+//! [`app`].
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod error;
+pub mod limits;
+pub mod openapi;
+pub mod routes;
+pub mod stats;
+pub mod store;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, Method};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::clock::Clock;
+use crate::limits::RateLimits;
+use crate::store::Store;
+
+/// The largest request body accepted.
+pub const REQUEST_BODY_BYTES_MAX: usize = 256 * 1024;
+/// How long a request may take before it is answered with 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// The server's clock.
+    pub clock: Arc<dyn Clock>,
+    /// The secret session tokens are signed with.
+    pub session_secret: Arc<Vec<u8>>,
+    /// Per-device and per-address limits.
+    pub limits: Arc<RateLimits>,
+}
+
+impl AppState {
+    /// State over a store, reading the session secret from it.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        limits: RateLimits,
+    ) -> anyhow::Result<Self> {
+        let session_secret = Arc::new(store.server_secret().await?);
+        Ok(Self {
+            store,
+            clock,
+            session_secret,
+            limits: Arc::new(limits),
+        })
+    }
+}
+
+/// The whole HTTP application; `www` is served as static files when given (the built demo).
+pub fn app(state: AppState, www: Option<PathBuf>) -> Router {
+    let api = Router::new()
+        .merge(routes::campaigns::router())
+        .merge(routes::sessions::router())
+        .merge(routes::sync::router())
+        .merge(routes::me::router())
+        .merge(routes::admin::router())
+        .merge(routes::health::router())
+        .merge(openapi::router())
+        .with_state(state);
+    let router = match www {
+        Some(dir) => {
+            api.fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
+        }
+        None => api,
+    };
+    // Layers run outside-in in the order listed last-to-first: trace sees everything (also
+    // timeouts and rejections); the timeout bounds all work below it; CORS answers preflights
+    // before any handler; compression wraps the final bodies; the body limit makes extractors
+    // refuse oversized bodies with 413.
+    router
+        .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
+        .layer(CompressionLayer::new())
+        .layer(cors())
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Widgets are embedded on any landing page, so any origin may call the API from a browser;
+/// which origins may *create sessions* for a tenant is checked per tenant in the handler.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}

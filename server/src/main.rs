@@ -1,5 +1,12 @@
-//! Binary shim over the `siyu-server` library; it has nothing to serve yet.
+//! `siyu-server`: a shim over the library so that tests build the same app the binary serves.
 
-fn main() {
-    println!("siyu-server: the storage endpoint arrives with its issue");
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match siyu_server::cli::main().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("siyu-server: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,249 @@
+//! The `siyu-server` command line: `serve`, `tenant create`, `campaign publish`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use siyu_core::ids::TenantId;
+
+use crate::clock::{Clock, SystemClock};
+use crate::limits::{RateLimitConfig, RateLimits};
+use crate::store::postgres::PostgresStore;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Store, TenantRecord};
+use crate::{app, auth, AppState};
+
+/// Siyu's storage and sync endpoint.
+#[derive(Debug, Parser)]
+#[command(
+    name = "siyu-server",
+    version,
+    about,
+    long_about = "Siyu's storage and sync endpoint: one binary, a SQLite file by default, PostgreSQL when one machine is not enough.\n\nStart with `siyu-server tenant create <id>`, publish a campaign with `siyu-server campaign publish <file.json>`, then `siyu-server serve`."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+struct DbArgs {
+    /// Where data lives: `sqlite://<file>` (created if missing) or `postgres://user:pass@host/db`.
+    #[arg(long, env = "SIYU_DB", default_value = "sqlite://siyu.db")]
+    db: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API (and the built demo site, when present).
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on; port 0 picks a free port (printed on start).
+        #[arg(long, env = "SIYU_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Static files to serve at `/` (the Trunk-built demo), if the folder exists.
+        #[arg(long, env = "SIYU_WWW", default_value = "www/dist")]
+        www: PathBuf,
+        /// Syncs per second allowed per device (burst: twice that).
+        #[arg(long, env = "SIYU_SYNC_RATE", default_value_t = RateLimitConfig::default().sync_per_device)]
+        sync_rate: u32,
+        /// New sessions per second allowed per client address (burst: twice that).
+        #[arg(long, env = "SIYU_SESSION_RATE", default_value_t = RateLimitConfig::default().sessions_per_address)]
+        session_rate: u32,
+        /// Log format.
+        #[arg(long, env = "SIYU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
+    /// Manage tenants (brands).
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Manage campaigns.
+    Campaign {
+        #[command(subcommand)]
+        command: CampaignCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCommand {
+    /// Create a tenant; prints its admin key (shown once, stored hashed) and its member-token
+    /// secret as JSON.
+    Create {
+        /// The tenant id (letters, digits, `_ - . :`), e.g. `glow`.
+        id: String,
+        /// Display name (defaults to the id).
+        #[arg(long)]
+        name: Option<String>,
+        /// An origin allowed to embed this tenant's widgets (repeatable; any origin if none).
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CampaignCommand {
+    /// Validate a campaign document and publish it; every problem is listed when invalid.
+    Publish {
+        /// The campaign JSON file.
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Opens the store a `--db` URL names.
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = path.to_owned();
+        let store = tokio::task::spawn_blocking(move || SqliteStore::open(path)).await??;
+        Ok(Arc::new(store))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else {
+        anyhow::bail!("--db must start with sqlite:// or postgres:// (got \"{url}\")")
+    }
+}
+
+/// Runs the command line.
+pub async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            db,
+            listen,
+            www,
+            sync_rate,
+            session_rate,
+            log_format,
+        } => {
+            init_tracing(log_format);
+            let store = open_store(&db.db).await?;
+            let limits = RateLimits::new(RateLimitConfig {
+                sync_per_device: sync_rate,
+                sessions_per_address: session_rate,
+            });
+            let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+            let state = AppState::new(store, clock, limits).await?;
+            crate::routes::health::prometheus();
+            let www = www.is_dir().then_some(www);
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let address = listener.local_addr()?;
+            // Tests and scripts read this line to find the port.
+            println!("listening on http://{address}");
+            if let Some(dir) = &www {
+                println!("serving {} at http://{address}/", dir.display());
+            }
+            tracing::info!(%address, "listening");
+            let service = app(state, www).into_make_service_with_connect_info::<SocketAddr>();
+            // Graceful: on SIGINT/SIGTERM stop accepting, finish in-flight requests, then exit.
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Command::Tenant {
+            command:
+                TenantCommand::Create {
+                    id,
+                    name,
+                    origins,
+                    db,
+                },
+        } => {
+            let id = TenantId::parse(&id).map_err(|e| anyhow::anyhow!("tenant id: {e}"))?;
+            let store = open_store(&db.db).await?;
+            let (admin_key, admin_key_hash) = auth::new_admin_key(&id);
+            let member_secret = auth::random_secret(32);
+            let tenant = TenantRecord {
+                id: id.clone(),
+                name: name.unwrap_or_else(|| id.to_string()),
+                admin_key_hash,
+                member_secret: member_secret.clone(),
+                origins,
+            };
+            store.create_tenant(&tenant).await?;
+            println!(
+                "{}",
+                serde_json::json!({"tenant": id, "admin_key": admin_key, "member_secret": member_secret})
+            );
+            eprintln!(
+                "Keep the admin key safe: it is shown only this once (the server stores its hash)."
+            );
+            Ok(())
+        }
+        Command::Campaign {
+            command: CampaignCommand::Publish { file, db },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let campaign = match siyu_core::Campaign::parse(&text) {
+                Ok(campaign) => campaign,
+                Err(siyu_core::campaign::CampaignError::Invalid(problems)) => {
+                    eprintln!(
+                        "{} is not valid ({} problem(s)):",
+                        file.display(),
+                        problems.len()
+                    );
+                    for problem in &problems {
+                        eprintln!("  {problem}");
+                    }
+                    anyhow::bail!("campaign not published");
+                }
+                Err(other) => anyhow::bail!("{}: {other}", file.display()),
+            };
+            let store = open_store(&db.db).await?;
+            let published = store.publish_campaign(&campaign).await?;
+            println!(
+                "{}",
+                serde_json::json!({"id": published.campaign.id, "revision": published.campaign.revision})
+            );
+            Ok(())
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { () = interrupt => {}, () = terminate => {} }
+}

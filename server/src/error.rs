@@ -1,0 +1,173 @@
+//! One error type for every handler, mapped to HTTP responses in one place.
+//!
+//! Domain and validation errors are 4xx with `{"error": {"code", "message"}}`; storage
+//! failures are a logged 500 whose body says nothing more.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use siyu_core::campaign::Problem;
+
+use crate::store::StoreError;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is malformed (bad JSON, wrong types, unknown fields, bad ids).
+    #[error("{message}")]
+    BadRequest {
+        /// Stable code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// No credentials, or credentials that do not verify.
+    #[error("{message}")]
+    Unauthorized {
+        /// Stable code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// Valid credentials that do not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such thing (for this caller).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with what is stored.
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is larger than allowed.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The request is well-formed but its content is refused.
+    #[error("{message}")]
+    Unprocessable {
+        /// Stable code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+        /// Every problem, for invalid campaigns.
+        problems: Vec<Problem>,
+    },
+    /// Too many requests from this device or address.
+    #[error("too many requests; retry in {retry_after_seconds} s")]
+    TooManyRequests {
+        /// Seconds to wait.
+        retry_after_seconds: u64,
+    },
+    /// Storage failed; details are logged, not returned.
+    #[error("storage error")]
+    Storage(#[from] StoreError),
+}
+
+impl AppError {
+    /// A 400 with a code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 401 with a code.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Unauthorized {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::Storage(StoreError::Conflict(_)) => (StatusCode::CONFLICT, "conflict"),
+            Self::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = match &self {
+            Self::Storage(StoreError::Conflict(message)) => message.clone(),
+            Self::Storage(error) => {
+                // Logged with its cause; the client learns only that it failed.
+                tracing::error!(%error, "storage failure");
+                "the server could not complete the request; retry later".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut body = json!({"error": {"code": code, "message": message}});
+        if let Self::Unprocessable { problems, .. } = &self {
+            if !problems.is_empty() {
+                body["error"]["problems"] = json!(problems);
+            }
+        }
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Self::TooManyRequests {
+            retry_after_seconds,
+        } = self
+        {
+            if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+/// `axum::Json` whose rejections use our error shape.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> AppError {
+    match rejection {
+        JsonRejection::JsonDataError(e) => AppError::bad_request("invalid_body", e.body_text()),
+        JsonRejection::JsonSyntaxError(e) => AppError::bad_request("malformed_json", e.body_text()),
+        JsonRejection::MissingJsonContentType(_) => AppError::bad_request(
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+        ),
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::PayloadTooLarge(format!(
+                "the body is larger than {} bytes",
+                crate::REQUEST_BODY_BYTES_MAX
+            ))
+        }
+        other => AppError::bad_request("invalid_body", other.body_text()),
+    }
+}
+
+impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}

@@ -1,0 +1,144 @@
+//! `POST /v1/sessions`: a device session for a campaign; optionally binds the device to a
+//! brand member (member token), keeping what the device earned anonymously.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use serde::{Deserialize, Serialize};
+
+use super::{campaign_id, published};
+use crate::auth;
+use crate::error::{ApiJson, AppError};
+use crate::store::MemberKey;
+use crate::AppState;
+
+/// Routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/sessions", post(session_create))
+}
+
+/// Request body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    /// The campaign.
+    pub campaign: String,
+    /// A previous session token of this device (may have expired up to 30 days ago).
+    #[serde(default)]
+    pub device_token: Option<String>,
+    /// A member token signed by the brand's back end.
+    #[serde(default)]
+    pub member_token: Option<String>,
+}
+
+/// Response body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionResponse {
+    /// The session token (`Authorization: Bearer …`).
+    pub token: String,
+    /// When it expires (ms since the epoch).
+    pub expires_at: i64,
+    /// The device id.
+    pub device: String,
+    /// Who the device acts as: `device:<id>` or `member:<id>`.
+    pub member: String,
+    /// The server's clock (ms since the epoch).
+    pub server_time: i64,
+}
+
+/// Creates or renews a device session.
+#[utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body = SessionRequest,
+    responses((status = 201, body = SessionResponse),
+              (status = 400, description = "malformed body", body = crate::openapi::ErrorBody),
+              (status = 401, description = "a token does not verify or has expired", body = crate::openapi::ErrorBody),
+              (status = 403, description = "origin not allowed, or the device token is for another campaign", body = crate::openapi::ErrorBody),
+              (status = 404, description = "no such campaign", body = crate::openapi::ErrorBody),
+              (status = 429, description = "too many new sessions from this address", body = crate::openapi::ErrorBody)))]
+pub async fn session_create(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SessionRequest>,
+) -> Result<(StatusCode, ApiJson<SessionResponse>), AppError> {
+    let campaign = published(&state, &campaign_id(&body.campaign)?).await?;
+    let id = &campaign.campaign.id;
+    let tenant = state
+        .store
+        .tenant(&campaign.campaign.tenant)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no campaign \"{id}\"")))?;
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        if !tenant.origins.is_empty() && !tenant.origins.iter().any(|allowed| allowed == origin) {
+            return Err(AppError::Forbidden(format!(
+                "origin {origin} may not embed this brand's widgets"
+            )));
+        }
+    }
+    let now = state.clock.now();
+    let device = match &body.device_token {
+        Some(token) => {
+            let claims = auth::verify_session(&state.session_secret, token, now, true)?;
+            if claims.cmp != id.as_str() {
+                return Err(AppError::Forbidden(
+                    "the device token belongs to another campaign".into(),
+                ));
+            }
+            if state.store.device(id, &claims.dev).await?.is_none() {
+                return Err(AppError::unauthorized(
+                    "invalid_token",
+                    "this device is not known; create a new session",
+                ));
+            }
+            claims.dev
+        }
+        None => {
+            state.limits.check_session(address.ip())?;
+            let device = format!("d{}", auth::random_secret(12));
+            state
+                .store
+                .register_device(id, &device, &MemberKey::device(id, &device), now)
+                .await?;
+            device
+        }
+    };
+    if let Some(token) = &body.member_token {
+        let member = auth::verify_member(&tenant.member_secret, token, &tenant.id, now)?;
+        state
+            .store
+            .bind_device(
+                &campaign,
+                &device,
+                &MemberKey::member(id, &member),
+                state.clock.as_ref(),
+            )
+            .await?;
+    }
+    let record = state
+        .store
+        .device(id, &device)
+        .await?
+        .ok_or_else(|| AppError::unauthorized("invalid_token", "this device is not known"))?;
+    let (token, expires_at) =
+        auth::issue_session(&state.session_secret, &tenant.id, id, &device, now);
+    let response = SessionResponse {
+        token,
+        expires_at: expires_at.as_millis(),
+        device,
+        member: record.member,
+        server_time: now.as_millis(),
+    };
+    Ok((StatusCode::CREATED, ApiJson(response)))
+}
+
+/// The session a request carries: its verified claims.
+pub fn session(state: &AppState, headers: &HeaderMap) -> Result<auth::SessionClaims, AppError> {
+    auth::verify_session(
+        &state.session_secret,
+        auth::bearer(headers)?,
+        state.clock.now(),
+        false,
+    )
+}

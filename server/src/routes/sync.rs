@@ -1,0 +1,76 @@
+//! `POST /v1/sync`: push a batch of operations, get per-op results, the member's
+//! authoritative state and a new cursor.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use axum::Router;
+use siyu_core::op::Actor;
+use siyu_core::protocol::{Cursor, ProtocolError, SyncRequest, SyncResponse, PROTOCOL_VERSION};
+
+use super::{campaign_id, published};
+use crate::error::{ApiJson, AppError};
+use crate::store::SyncJob;
+use crate::AppState;
+
+/// Routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/sync", post(sync_push))
+}
+
+/// Applies a device's batch with the server's clock and answers with the truth.
+#[utoipa::path(post, path = "/v1/sync", tag = "sync", request_body(content = Object, description = "core::protocol::SyncRequest: {version, campaign, cursor?, ops: [ClientOp]}"),
+    security(("session" = [])),
+    responses((status = 200, description = "core::protocol::SyncResponse: per-op results, state, stock_taken, cursor, server_time", body = Object),
+              (status = 400, description = "malformed body, unknown fields, unsupported version", body = crate::openapi::ErrorBody),
+              (status = 401, description = "missing, invalid or expired session token", body = crate::openapi::ErrorBody),
+              (status = 403, description = "the token is for another campaign", body = crate::openapi::ErrorBody),
+              (status = 413, description = "body too large", body = crate::openapi::ErrorBody),
+              (status = 422, description = "more operations than a batch may hold", body = crate::openapi::ErrorBody),
+              (status = 429, description = "too many syncs from this device", body = crate::openapi::ErrorBody)))]
+pub async fn sync_push(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<SyncRequest>,
+) -> Result<ApiJson<SyncResponse>, AppError> {
+    let claims = super::sessions::session(&state, &headers)?;
+    request.check().map_err(|e| match e {
+        ProtocolError::UnsupportedVersion { .. } => {
+            AppError::bad_request("unsupported_version", e.to_string())
+        }
+        ProtocolError::BatchTooLarge { .. } => AppError::Unprocessable {
+            code: "batch_too_large",
+            message: e.to_string(),
+            problems: Vec::new(),
+        },
+    })?;
+    if request.campaign.as_str() != claims.cmp {
+        return Err(AppError::Forbidden(
+            "the session is for another campaign".into(),
+        ));
+    }
+    state.limits.check_sync(&claims.dev)?;
+    let campaign = published(&state, &campaign_id(&claims.cmp)?).await?;
+    let job = SyncJob {
+        device: claims.dev,
+        ops: request.ops,
+        actor: Actor::Customer,
+    };
+    let outcome = state.store.sync(campaign, job, state.clock.clone()).await?;
+    for result in &outcome.results {
+        let status = match &result.status {
+            siyu_core::protocol::OpStatus::Accepted { .. } => "accepted",
+            siyu_core::protocol::OpStatus::Duplicate { .. } => "duplicate",
+            siyu_core::protocol::OpStatus::Rejected { .. } => "rejected",
+        };
+        metrics::counter!("siyu_ops_total", "status" => status).increment(1);
+    }
+    Ok(ApiJson(SyncResponse {
+        version: PROTOCOL_VERSION,
+        results: outcome.results,
+        state: outcome.state,
+        stock_taken: outcome.stock_taken,
+        cursor: Cursor(outcome.cursor),
+        server_time: state.clock.now(),
+    }))
+}

@@ -1,0 +1,177 @@
+//! One member's log, as both stores use it: decide each incoming operation with the core
+//! against the member's state, answer retries with their original result, and record what
+//! was decided. The stores only add persistence and locking around it.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use siyu_core::ids::OpId;
+use siyu_core::op::{Applied, ClientOp, Context};
+use siyu_core::protocol::{OpResult, OpStatus};
+use siyu_core::{decide, Campaign, MemberState, Rejection, Timestamp};
+
+use super::{MemberKey, StoreError, StoreResult};
+
+/// A stored log row, as both backends keep it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogRow {
+    /// Position in the member's log (1, 2, 3 …).
+    pub seq: u64,
+    /// The operation as received.
+    pub op: ClientOp,
+    /// Its fingerprint.
+    pub fingerprint: u64,
+    /// Its result.
+    pub status: OpStatus,
+    /// What it changed, when accepted.
+    pub applied: Option<Applied>,
+    /// The server's time when it was received.
+    pub received_at: Timestamp,
+    /// The device that sent it (none for the brand's back end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+/// What was decided for one incoming operation.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The operation.
+    pub op: ClientOp,
+    /// The answer to send.
+    pub status: OpStatus,
+    /// The change, when accepted.
+    pub applied: Option<Applied>,
+    /// Whether it is new (to be recorded): retries and id conflicts are not.
+    pub new: bool,
+}
+
+impl Decided {
+    /// The per-op result for the response.
+    pub fn result(&self) -> OpResult {
+        OpResult {
+            id: self.op.id.clone(),
+            status: self.status.clone(),
+        }
+    }
+}
+
+/// A member's state and the results of every operation it sent.
+#[derive(Debug, Clone)]
+pub struct MemberLog {
+    /// Who.
+    pub key: MemberKey,
+    /// The fold of the accepted operations.
+    pub state: MemberState,
+    /// Rows recorded so far (the cursor).
+    pub seq: u64,
+    results: HashMap<OpId, (u64, OpStatus)>,
+}
+
+impl MemberLog {
+    /// A member with no operations.
+    pub fn empty(key: MemberKey) -> Self {
+        let state = MemberState::new(key.campaign.clone(), key.core_member_id());
+        Self {
+            key,
+            state,
+            seq: 0,
+            results: HashMap::new(),
+        }
+    }
+
+    /// Rebuilds a member from its rows, in order.
+    pub fn replay(key: MemberKey, rows: impl IntoIterator<Item = LogRow>) -> StoreResult<Self> {
+        let mut log = Self::empty(key);
+        for row in rows {
+            if row.seq != log.seq + 1 {
+                return Err(StoreError::Corrupt(format!(
+                    "{}: row {} follows {}",
+                    log.key.member, row.seq, log.seq
+                )));
+            }
+            if let Some(applied) = &row.applied {
+                if log.state.applied.contains_key(&applied.op) {
+                    return Err(StoreError::Corrupt(format!(
+                        "{}: operation {} applied twice",
+                        log.key.member, applied.op
+                    )));
+                }
+                log.state.commit(applied);
+            }
+            log.results
+                .insert(row.op.id.clone(), (row.fingerprint, row.status));
+            log.seq = row.seq;
+        }
+        Ok(log)
+    }
+
+    /// Decides one operation (does not change the log; see [`Self::record`]).
+    pub fn decide(&self, campaign: &Campaign, op: &ClientOp, ctx: &Context<'_>) -> Decided {
+        let fingerprint = op.fingerprint();
+        if let Some((seen, original)) = self.results.get(&op.id) {
+            let status = if *seen == fingerprint {
+                OpStatus::Duplicate {
+                    original: Box::new(original.clone()),
+                }
+            } else {
+                OpStatus::rejected(Rejection::OpIdConflict { op: op.id.clone() })
+            };
+            return Decided {
+                op: op.clone(),
+                status,
+                applied: None,
+                new: false,
+            };
+        }
+        match decide(campaign, &self.state, op, ctx) {
+            Ok(applied) => Decided {
+                op: op.clone(),
+                status: OpStatus::Accepted {
+                    events: applied.events.clone(),
+                    points_delta: applied.points_delta(),
+                },
+                applied: Some(applied),
+                new: true,
+            },
+            Err(rejection) => Decided {
+                op: op.clone(),
+                status: OpStatus::rejected(rejection),
+                applied: None,
+                new: true,
+            },
+        }
+    }
+
+    /// Records a new decision and returns the row to persist.
+    pub fn record(
+        &mut self,
+        decided: &Decided,
+        received_at: Timestamp,
+        device: Option<&str>,
+    ) -> Option<LogRow> {
+        if !decided.new {
+            return None;
+        }
+        if let Some(applied) = &decided.applied {
+            self.state.commit(applied);
+        }
+        self.seq += 1;
+        let fingerprint = decided.op.fingerprint();
+        self.results
+            .insert(decided.op.id.clone(), (fingerprint, decided.status.clone()));
+        Some(LogRow {
+            seq: self.seq,
+            op: decided.op.clone(),
+            fingerprint,
+            status: decided.status.clone(),
+            applied: decided.applied.clone(),
+            received_at,
+            device: device.map(str::to_owned),
+        })
+    }
+
+    /// Whether an operation id was seen.
+    pub fn has_seen(&self, id: &OpId) -> bool {
+        self.results.contains_key(id)
+    }
+}

@@ -1,0 +1,967 @@
+//! The SQLite store: one file, one writer thread with group commit, reader connections for
+//! everything else.
+//!
+//! **Group commit.** Requests queue their writes for the writer thread. It takes every job
+//! waiting (up to [`GROUP_COMMIT_JOBS_MAX`]), runs them one after another inside one
+//! transaction — each in a savepoint, so one job's failure does not touch the others — and
+//! commits once (WAL, `synchronous = FULL`: fsync before the commit returns). Only then are the
+//! replies sent: an acknowledged operation is on disk.
+//!
+//! **Per-member serialisation** comes free: one writer. Member states, stock and device
+//! contacts are cached in the writer; the log stays the truth (a cache miss replays it), and a
+//! failed commit drops every cache.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
+use std::sync::{Arc, Mutex, RwLock};
+
+use async_trait::async_trait;
+use lru::LruCache;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use siyu_core::ids::{CampaignId, RewardId, TenantId};
+use siyu_core::op::{Actor, Context, StockTaken};
+use siyu_core::{Campaign, MemberState, Timestamp};
+use tokio::sync::oneshot;
+
+use super::member_log::{Decided, LogRow, MemberLog};
+use super::{
+    BrandJob, DeviceRecord, MemberExport, MemberKey, PublishedCampaign, Store, StoreError,
+    StoreResult, SyncJob, SyncOutcome, TenantRecord,
+};
+use crate::clock::{Clock, SystemClock};
+
+/// Jobs committed together at most.
+pub const GROUP_COMMIT_JOBS_MAX: usize = 512;
+/// Jobs that may wait for the writer before requests wait for room.
+const WRITE_QUEUE_JOBS_MAX: usize = 8_192;
+/// Member states kept in the writer's cache.
+const MEMBER_CACHE_ENTRIES_MAX: usize = 50_000;
+/// Reader connections kept open.
+const READERS_MAX: usize = 8;
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+
+/// The SQLite store.
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: SyncSender<Job>,
+    readers: Mutex<Vec<Connection>>,
+    campaigns: RwLock<HashMap<CampaignId, Arc<PublishedCampaign>>>,
+}
+
+type Reply<T> = oneshot::Sender<StoreResult<T>>;
+
+enum Job {
+    Sync {
+        campaign: Arc<PublishedCampaign>,
+        job: SyncJob,
+        clock: Arc<dyn Clock>,
+        reply: Reply<SyncOutcome>,
+    },
+    Brand {
+        campaign: Arc<PublishedCampaign>,
+        job: BrandJob,
+        clock: Arc<dyn Clock>,
+        reply: Reply<SyncOutcome>,
+    },
+    Bind {
+        campaign: Arc<PublishedCampaign>,
+        device: String,
+        member: MemberKey,
+        now: Timestamp,
+        reply: Reply<()>,
+    },
+    RegisterDevice {
+        campaign: CampaignId,
+        device: String,
+        member: MemberKey,
+        now: Timestamp,
+        reply: Reply<()>,
+    },
+    Erase {
+        key: MemberKey,
+        reply: Reply<()>,
+    },
+    CreateTenant {
+        tenant: TenantRecord,
+        now: Timestamp,
+        reply: Reply<()>,
+    },
+    Publish {
+        campaign: Box<Campaign>,
+        reply: Reply<Arc<PublishedCampaign>>,
+    },
+}
+
+fn open_connection(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path)?;
+    // WAL with FULL sync: a commit returns only after the WAL is fsynced (durable group
+    // commit); readers never block the writer.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")?;
+    for (version, sql) in MIGRATIONS {
+        let done: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if !done {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, strftime('%s','now'))", [version])?;
+            tx.commit()?;
+        }
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, runs migrations, starts the writer.
+    pub fn open(path: impl Into<PathBuf>) -> StoreResult<Self> {
+        let path = path.into();
+        let mut conn = open_connection(&path)?;
+        migrate(&mut conn)?;
+        let secret_exists: bool =
+            conn.query_row("SELECT EXISTS (SELECT 1 FROM server_secrets)", [], |r| {
+                r.get(0)
+            })?;
+        if !secret_exists {
+            let secret = crate::auth::random_secret(32).into_bytes();
+            conn.execute(
+                "INSERT OR IGNORE INTO server_secrets (id, session_secret) VALUES (1, ?1)",
+                [secret],
+            )?;
+        }
+        let (writer, jobs) = mpsc::sync_channel(WRITE_QUEUE_JOBS_MAX);
+        let mut worker = Writer::new(conn)?;
+        std::thread::Builder::new()
+            .name("siyu-sqlite-writer".into())
+            .spawn(move || worker.run(jobs))
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Self {
+            path,
+            writer,
+            readers: Mutex::new(Vec::new()),
+            campaigns: RwLock::new(HashMap::new()),
+        })
+    }
+
+    async fn submit<T>(&self, make: impl FnOnce(Reply<T>) -> Job) -> StoreResult<T> {
+        let (reply, answer) = oneshot::channel();
+        let job = make(reply);
+        let writer = self.writer.clone();
+        // The queue is bounded: when full, wait for room off the async threads.
+        match writer.try_send(job) {
+            Ok(()) => {}
+            Err(mpsc::TrySendError::Full(job)) => {
+                tokio::task::spawn_blocking(move || writer.send(job))
+                    .await
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?
+                    .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+            }
+            Err(mpsc::TrySendError::Disconnected(_)) => {
+                return Err(StoreError::Unavailable("the writer stopped".into()))
+            }
+        }
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the writer dropped the job".into()))?
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let conn = match self.readers.lock().expect("reader pool").pop() {
+            Some(conn) => conn,
+            None => open_connection(&self.path)?,
+        };
+        let (result, conn) = tokio::task::spawn_blocking(move || {
+            let result = query(&conn);
+            (result, conn)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut readers = self.readers.lock().expect("reader pool");
+        if readers.len() < READERS_MAX {
+            readers.push(conn);
+        }
+        result
+    }
+}
+
+fn load_rows(conn: &Connection, key: &MemberKey) -> StoreResult<Vec<LogRow>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT row FROM ops WHERE campaign = ?1 AND member = ?2 ORDER BY seq")?;
+    let rows = stmt.query_map(params![key.campaign.as_str(), key.member], |r| {
+        r.get::<_, String>(0)
+    })?;
+    rows.map(|row| serde_json::from_str(&row?).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .collect()
+}
+
+fn load_member(conn: &Connection, key: &MemberKey) -> StoreResult<MemberLog> {
+    MemberLog::replay(key.clone(), load_rows(conn, key)?)
+}
+
+fn load_stock(conn: &Connection, campaign: &CampaignId) -> StoreResult<StockTaken> {
+    let mut stmt = conn.prepare_cached("SELECT reward, taken FROM stock WHERE campaign = ?1")?;
+    let rows = stmt.query_map([campaign.as_str()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+    })?;
+    let mut stock = StockTaken::new();
+    for row in rows {
+        let (reward, taken) = row?;
+        let reward = RewardId::parse(&reward).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        stock.insert(reward, taken);
+    }
+    Ok(stock)
+}
+
+fn load_device(
+    conn: &Connection,
+    campaign: &CampaignId,
+    device: &str,
+) -> StoreResult<Option<DeviceRecord>> {
+    conn.prepare_cached(
+        "SELECT member, last_contact, created_at FROM devices WHERE campaign = ?1 AND device = ?2",
+    )?
+    .query_row(params![campaign.as_str(), device], |r| {
+        Ok(DeviceRecord {
+            device: device.to_owned(),
+            member: r.get(0)?,
+            last_contact: r.get::<_, Option<i64>>(1)?.map(Timestamp::from_millis),
+            created_at: Timestamp::from_millis(r.get(2)?),
+        })
+    })
+    .optional()
+    .map_err(Into::into)
+}
+
+fn write_rows(tx: &Transaction<'_>, key: &MemberKey, rows: &[LogRow]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO ops (campaign, member, seq, op_id, fingerprint, device, received_at, row, accepted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for row in rows {
+        let json = serde_json::to_string(row).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        insert.execute(params![
+            key.campaign.as_str(),
+            key.member,
+            row.seq as i64,
+            row.op.id.as_str(),
+            row.fingerprint as i64,
+            row.device,
+            row.received_at.as_millis(),
+            json,
+            row.applied.is_some()
+        ])?;
+    }
+    let last = rows.last().map_or(0, |r| r.seq) as i64;
+    tx.prepare_cached("INSERT INTO members (campaign, member, seq) VALUES (?1, ?2, ?3) ON CONFLICT (campaign, member) DO UPDATE SET seq = excluded.seq")?
+        .execute(params![key.campaign.as_str(), key.member, last])?;
+    Ok(())
+}
+
+/// The writer thread's state.
+struct Writer {
+    conn: Connection,
+    members: LruCache<MemberKey, MemberLog>,
+    stock: HashMap<CampaignId, StockTaken>,
+    devices: HashMap<(CampaignId, String), DeviceRecord>,
+}
+
+/// What a job leaves to do after the commit.
+type Finish = Box<dyn FnOnce(StoreResult<()>) + Send>;
+
+impl Writer {
+    fn new(conn: Connection) -> StoreResult<Self> {
+        let capacity = NonZeroUsize::new(MEMBER_CACHE_ENTRIES_MAX).expect("non-zero");
+        Ok(Self {
+            conn,
+            members: LruCache::new(capacity),
+            stock: HashMap::new(),
+            devices: HashMap::new(),
+        })
+    }
+
+    fn run(&mut self, jobs: Receiver<Job>) {
+        while let Ok(first) = jobs.recv() {
+            let mut group = vec![first];
+            while group.len() < GROUP_COMMIT_JOBS_MAX {
+                match jobs.try_recv() {
+                    Ok(job) => group.push(job),
+                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+                }
+            }
+            self.commit_group(group);
+        }
+    }
+
+    fn commit_group(&mut self, group: Vec<Job>) {
+        metrics::histogram!("siyu_group_commit_jobs").record(group.len() as f64);
+        let mut finishes: Vec<Finish> = Vec::with_capacity(group.len());
+        let tx = match self.conn.transaction() {
+            Ok(tx) => tx,
+            Err(e) => {
+                let message = e.to_string();
+                for job in group {
+                    fail(job, StoreError::Unavailable(message.clone()));
+                }
+                return;
+            }
+        };
+        // Caches live beside the transaction; split the borrows.
+        let mut caches = Caches {
+            members: &mut self.members,
+            stock: &mut self.stock,
+            devices: &mut self.devices,
+        };
+        for job in group {
+            finishes.push(run_job(&tx, &mut caches, job));
+        }
+        let committed = tx.commit().map_err(StoreError::from);
+        if committed.is_err() {
+            // Cached states may include uncommitted changes: forget them all; the log is the truth.
+            self.members.clear();
+            self.stock.clear();
+            self.devices.clear();
+        }
+        for finish in finishes {
+            finish(match &committed {
+                Ok(()) => Ok(()),
+                Err(e) => Err(StoreError::Unavailable(e.to_string())),
+            });
+        }
+    }
+}
+
+struct Caches<'a> {
+    members: &'a mut LruCache<MemberKey, MemberLog>,
+    stock: &'a mut HashMap<CampaignId, StockTaken>,
+    devices: &'a mut HashMap<(CampaignId, String), DeviceRecord>,
+}
+
+impl Caches<'_> {
+    fn member(&mut self, conn: &Connection, key: &MemberKey) -> StoreResult<MemberLog> {
+        match self.members.pop(key) {
+            Some(log) => Ok(log),
+            None => load_member(conn, key),
+        }
+    }
+
+    fn stock(&mut self, conn: &Connection, campaign: &CampaignId) -> StoreResult<&mut StockTaken> {
+        if !self.stock.contains_key(campaign) {
+            let stock = load_stock(conn, campaign)?;
+            self.stock.insert(campaign.clone(), stock);
+        }
+        Ok(self.stock.get_mut(campaign).expect("just inserted"))
+    }
+
+    fn device(
+        &mut self,
+        conn: &Connection,
+        campaign: &CampaignId,
+        device: &str,
+    ) -> StoreResult<Option<DeviceRecord>> {
+        let key = (campaign.clone(), device.to_owned());
+        if let Some(record) = self.devices.get(&key) {
+            return Ok(Some(record.clone()));
+        }
+        let record = load_device(conn, campaign, device)?;
+        if let Some(record) = &record {
+            self.devices.insert(key, record.clone());
+        }
+        Ok(record)
+    }
+}
+
+fn fail(job: Job, error: StoreError) {
+    match job {
+        Job::Sync { reply, .. } | Job::Brand { reply, .. } => drop(reply.send(Err(error))),
+        Job::Bind { reply, .. }
+        | Job::RegisterDevice { reply, .. }
+        | Job::Erase { reply, .. }
+        | Job::CreateTenant { reply, .. } => drop(reply.send(Err(error))),
+        Job::Publish { reply, .. } => drop(reply.send(Err(error))),
+    }
+}
+
+/// Runs one job in a savepoint; returns what to do once the group's commit is known.
+fn run_job(tx: &Transaction<'_>, caches: &mut Caches<'_>, job: Job) -> Finish {
+    macro_rules! in_savepoint {
+        ($reply:ident, $body:expr) => {{
+            let outcome = (|| -> StoreResult<_> {
+                tx.execute_batch("SAVEPOINT job")?;
+                let value = $body;
+                match value {
+                    Ok(v) => {
+                        tx.execute_batch("RELEASE job")?;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                        Err(e)
+                    }
+                }
+            })();
+            Box::new(move |committed: StoreResult<()>| {
+                let _ = $reply.send(committed.and(outcome));
+            }) as Finish
+        }};
+    }
+    match job {
+        Job::Sync {
+            campaign,
+            job,
+            clock,
+            reply,
+        } => in_savepoint!(reply, sync(tx, caches, &campaign, job, clock.now())),
+        Job::Brand {
+            campaign,
+            job,
+            clock,
+            reply,
+        } => in_savepoint!(reply, brand(tx, caches, &campaign, job, clock.now())),
+        Job::Bind {
+            campaign,
+            device,
+            member,
+            now,
+            reply,
+        } => in_savepoint!(reply, bind(tx, caches, &campaign, &device, &member, now)),
+        Job::RegisterDevice {
+            campaign,
+            device,
+            member,
+            now,
+            reply,
+        } => in_savepoint!(reply, {
+            tx.execute(
+                "INSERT INTO devices (campaign, device, member, last_contact, created_at) VALUES (?1, ?2, ?3, NULL, ?4)",
+                params![campaign.as_str(), device, member.member, now.as_millis()],
+            )
+            .map(|_| ())
+            .map_err(StoreError::from)
+        }),
+        Job::Erase { key, reply } => in_savepoint!(reply, erase(tx, caches, &key)),
+        Job::CreateTenant { tenant, now, reply } => {
+            in_savepoint!(reply, create_tenant(tx, &tenant, now))
+        }
+        Job::Publish { campaign, reply } => in_savepoint!(reply, publish(tx, *campaign)),
+    }
+}
+
+fn resolve_member(
+    tx: &Transaction<'_>,
+    caches: &mut Caches<'_>,
+    campaign: &CampaignId,
+    device: &str,
+) -> StoreResult<DeviceRecord> {
+    caches.device(tx, campaign, device)?.ok_or_else(|| {
+        StoreError::Conflict(format!("unknown device {device}; create a session first"))
+    })
+}
+
+fn sync(
+    tx: &Transaction<'_>,
+    caches: &mut Caches<'_>,
+    published: &PublishedCampaign,
+    job: SyncJob,
+    now: Timestamp,
+) -> StoreResult<SyncOutcome> {
+    let campaign = &published.campaign;
+    let device = resolve_member(tx, caches, &campaign.id, &job.device)?;
+    let key = MemberKey {
+        campaign: campaign.id.clone(),
+        member: device.member.clone(),
+    };
+    let mut log = caches.member(tx, &key)?;
+    let drained = job.ops.len() < siyu_core::protocol::SYNC_BATCH_OPS_MAX;
+    let result = (|| {
+        let stock = caches.stock(tx, &campaign.id)?;
+        let mut taken: Vec<RewardId> = Vec::new();
+        let mut rows = Vec::new();
+        let mut results = Vec::with_capacity(job.ops.len());
+        for op in &job.ops {
+            let ctx = Context {
+                now,
+                actor: job.actor,
+                last_contact: device.last_contact,
+                stock_taken: stock,
+            };
+            let decided: Decided = log.decide(campaign, op, &ctx);
+            results.push(decided.result());
+            if let Some(reward) = decided.applied.as_ref().and_then(|a| a.stock_taken()) {
+                *stock.entry(reward.clone()).or_default() += 1;
+                taken.push(reward.clone());
+            }
+            rows.extend(log.record(&decided, now, Some(&job.device)));
+        }
+        write_rows(tx, &key, &rows)?;
+        for reward in &taken {
+            tx.prepare_cached("INSERT INTO stock (campaign, reward, taken) VALUES (?1, ?2, 1) ON CONFLICT (campaign, reward) DO UPDATE SET taken = taken + 1")?
+                .execute(params![campaign.id.as_str(), reward.as_str()])?;
+        }
+        if drained {
+            tx.prepare_cached(
+                "UPDATE devices SET last_contact = ?3 WHERE campaign = ?1 AND device = ?2",
+            )?
+            .execute(params![campaign.id.as_str(), job.device, now.as_millis()])?;
+        }
+        Ok((results, stock.clone(), taken))
+    })();
+    match result {
+        Ok((results, stock_taken, _)) => {
+            if drained {
+                caches.devices.insert(
+                    (campaign.id.clone(), job.device.clone()),
+                    DeviceRecord {
+                        last_contact: Some(now),
+                        ..device
+                    },
+                );
+            }
+            let outcome = SyncOutcome {
+                results,
+                state: log.state.clone(),
+                stock_taken,
+                cursor: log.seq,
+                member: key.clone(),
+            };
+            caches.members.put(key, log);
+            Ok(outcome)
+        }
+        Err(e) => {
+            // The savepoint rolls the rows back; forget the member and the stock figures too.
+            caches.stock.remove(&campaign.id);
+            Err(e)
+        }
+    }
+}
+
+fn brand(
+    tx: &Transaction<'_>,
+    caches: &mut Caches<'_>,
+    published: &PublishedCampaign,
+    job: BrandJob,
+    now: Timestamp,
+) -> StoreResult<SyncOutcome> {
+    let campaign = &published.campaign;
+    let mut log = caches.member(tx, &job.key)?;
+    let stock = caches.stock(tx, &campaign.id)?.clone();
+    let ctx = Context {
+        now,
+        actor: Actor::Brand,
+        last_contact: None,
+        stock_taken: &stock,
+    };
+    let decided = log.decide(campaign, &job.op, &ctx);
+    let rows: Vec<LogRow> = log.record(&decided, now, None).into_iter().collect();
+    write_rows(tx, &job.key, &rows)?;
+    let outcome = SyncOutcome {
+        results: vec![decided.result()],
+        state: log.state.clone(),
+        stock_taken: stock,
+        cursor: log.seq,
+        member: job.key.clone(),
+    };
+    caches.members.put(job.key, log);
+    Ok(outcome)
+}
+
+fn bind(
+    tx: &Transaction<'_>,
+    caches: &mut Caches<'_>,
+    published: &PublishedCampaign,
+    device: &str,
+    member: &MemberKey,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let campaign = &published.campaign;
+    let record = resolve_member(tx, caches, &campaign.id, device)?;
+    if record.member == member.member {
+        return Ok(());
+    }
+    let from = MemberKey {
+        campaign: campaign.id.clone(),
+        member: record.member.clone(),
+    };
+    if super::is_anonymous(&from) {
+        // The anonymous device's history moves to the member (merge rules: `merge_rows`).
+        let mut target = caches.member(tx, member)?;
+        caches.members.pop(&from);
+        let rows = load_rows(tx, &from)?;
+        let merged = super::merge_rows(campaign, &mut target, &rows);
+        write_rows(tx, member, &merged)?;
+        tx.execute(
+            "DELETE FROM ops WHERE campaign = ?1 AND member = ?2",
+            params![campaign.id.as_str(), from.member],
+        )?;
+        tx.execute(
+            "DELETE FROM members WHERE campaign = ?1 AND member = ?2",
+            params![campaign.id.as_str(), from.member],
+        )?;
+        tx.execute(
+            "UPDATE devices SET member = ?3 WHERE campaign = ?1 AND member = ?2",
+            params![campaign.id.as_str(), from.member, member.member],
+        )?;
+        caches.members.put(member.clone(), target);
+    } else {
+        // A device signed in as another member: it switches accounts; nothing merges.
+        tx.execute(
+            "UPDATE devices SET member = ?3 WHERE campaign = ?1 AND device = ?2",
+            params![campaign.id.as_str(), device, member.member],
+        )?;
+    }
+    caches
+        .devices
+        .remove(&(campaign.id.clone(), device.to_owned()));
+    caches
+        .devices
+        .retain(|(c, _), d| !(c == &campaign.id && d.member == from.member));
+    let _ = now;
+    Ok(())
+}
+
+fn erase(tx: &Transaction<'_>, caches: &mut Caches<'_>, key: &MemberKey) -> StoreResult<()> {
+    tx.execute(
+        "DELETE FROM ops WHERE campaign = ?1 AND member = ?2",
+        params![key.campaign.as_str(), key.member],
+    )?;
+    tx.execute(
+        "DELETE FROM members WHERE campaign = ?1 AND member = ?2",
+        params![key.campaign.as_str(), key.member],
+    )?;
+    // Devices keep acting as the (now empty) member: the customer's phone still works, and
+    // holds nothing of the past.
+    caches.members.pop(key);
+    Ok(())
+}
+
+fn create_tenant(tx: &Transaction<'_>, tenant: &TenantRecord, now: Timestamp) -> StoreResult<()> {
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ?1)",
+        [tenant.id.as_str()],
+        |r| r.get(0),
+    )?;
+    if exists {
+        return Err(StoreError::Conflict(format!(
+            "tenant {} already exists",
+            tenant.id
+        )));
+    }
+    let origins = serde_json::to_string(&tenant.origins).expect("strings serialise");
+    tx.execute(
+        "INSERT INTO tenants (id, name, admin_key_hash, member_secret, origins, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![tenant.id.as_str(), tenant.name, tenant.admin_key_hash, tenant.member_secret, origins, now.as_millis()],
+    )?;
+    Ok(())
+}
+
+fn publish(tx: &Transaction<'_>, campaign: Campaign) -> StoreResult<Arc<PublishedCampaign>> {
+    let published = PublishedCampaign::new(campaign);
+    let campaign = &published.campaign;
+    let tenant_exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ?1)",
+        [campaign.tenant.as_str()],
+        |r| r.get(0),
+    )?;
+    if !tenant_exists {
+        return Err(StoreError::Conflict(format!(
+            "tenant {} does not exist; create it first",
+            campaign.tenant
+        )));
+    }
+    let current: Option<(String, u32, String)> = tx
+        .query_row(
+            "SELECT tenant, revision, body FROM campaigns WHERE id = ?1",
+            [campaign.id.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    if let Some((tenant, revision, body)) = current {
+        if tenant != campaign.tenant.as_str() {
+            return Err(StoreError::Conflict(format!(
+                "campaign id {} is taken",
+                campaign.id
+            )));
+        }
+        if revision > campaign.revision || (revision == campaign.revision && body != published.json)
+        {
+            return Err(StoreError::Conflict(format!(
+                "campaign {} is at revision {revision}; publish a higher revision to change it",
+                campaign.id
+            )));
+        }
+        if revision == campaign.revision {
+            return Ok(Arc::new(published));
+        }
+    }
+    let now = SystemClock.now().as_millis();
+    tx.execute(
+        "INSERT INTO campaigns (id, tenant, revision, body, published_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, body = excluded.body, published_at = excluded.published_at",
+        params![campaign.id.as_str(), campaign.tenant.as_str(), campaign.revision, published.json, now],
+    )?;
+    tx.execute(
+        "INSERT INTO campaign_revisions (id, revision, body, published_at) VALUES (?1, ?2, ?3, ?4)",
+        params![campaign.id.as_str(), campaign.revision, published.json, now],
+    )?;
+    Ok(Arc::new(published))
+}
+
+fn tenant_from_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(String, String, Vec<u8>, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        self.read(|conn| {
+            conn.query_row("SELECT 1", [], |_| Ok(()))
+                .map_err(Into::into)
+        })
+        .await
+    }
+
+    async fn server_secret(&self) -> StoreResult<Vec<u8>> {
+        self.read(|conn| {
+            conn.query_row(
+                "SELECT session_secret FROM server_secrets WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(Into::into)
+        })
+        .await
+    }
+
+    async fn create_tenant(&self, tenant: &TenantRecord) -> StoreResult<()> {
+        let tenant = tenant.clone();
+        let now = SystemClock.now();
+        self.submit(|reply| Job::CreateTenant { tenant, now, reply })
+            .await
+    }
+
+    async fn tenant(&self, id: &TenantId) -> StoreResult<Option<TenantRecord>> {
+        let id = id.clone();
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached("SELECT id, name, admin_key_hash, member_secret, origins FROM tenants WHERE id = ?1")?
+                .query_row([id.as_str()], tenant_from_row)
+                .optional()?;
+            row.map(|(id, name, admin_key_hash, member_secret, origins)| {
+                Ok(TenantRecord {
+                    id: TenantId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    name,
+                    admin_key_hash,
+                    member_secret,
+                    origins: serde_json::from_str(&origins).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn publish_campaign(&self, campaign: &Campaign) -> StoreResult<Arc<PublishedCampaign>> {
+        let campaign = Box::new(campaign.clone());
+        let published = self
+            .submit(|reply| Job::Publish { campaign, reply })
+            .await?;
+        self.campaigns
+            .write()
+            .expect("campaign cache")
+            .insert(published.campaign.id.clone(), published.clone());
+        Ok(published)
+    }
+
+    async fn campaign(&self, id: &CampaignId) -> StoreResult<Option<Arc<PublishedCampaign>>> {
+        if let Some(found) = self.campaigns.read().expect("campaign cache").get(id) {
+            return Ok(Some(found.clone()));
+        }
+        let key = id.clone();
+        let body: Option<String> = self
+            .read(move |conn| {
+                conn.query_row(
+                    "SELECT body FROM campaigns WHERE id = ?1",
+                    [key.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(Into::into)
+            })
+            .await?;
+        let Some(body) = body else { return Ok(None) };
+        let campaign = Campaign::parse(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let published = Arc::new(PublishedCampaign::new(campaign));
+        self.campaigns
+            .write()
+            .expect("campaign cache")
+            .insert(id.clone(), published.clone());
+        Ok(Some(published))
+    }
+
+    async fn register_device(
+        &self,
+        campaign: &CampaignId,
+        device: &str,
+        member: &MemberKey,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let (campaign, device, member) = (campaign.clone(), device.to_owned(), member.clone());
+        self.submit(|reply| Job::RegisterDevice {
+            campaign,
+            device,
+            member,
+            now,
+            reply,
+        })
+        .await
+    }
+
+    async fn device(
+        &self,
+        campaign: &CampaignId,
+        device: &str,
+    ) -> StoreResult<Option<DeviceRecord>> {
+        let (campaign, device) = (campaign.clone(), device.to_owned());
+        self.read(move |conn| load_device(conn, &campaign, &device))
+            .await
+    }
+
+    async fn bind_device(
+        &self,
+        campaign: &PublishedCampaign,
+        device: &str,
+        member: &MemberKey,
+        clock: &dyn Clock,
+    ) -> StoreResult<()> {
+        let (campaign, device, member, now) = (
+            Arc::new(campaign.clone()),
+            device.to_owned(),
+            member.clone(),
+            clock.now(),
+        );
+        self.submit(|reply| Job::Bind {
+            campaign,
+            device,
+            member,
+            now,
+            reply,
+        })
+        .await
+    }
+
+    async fn sync(
+        &self,
+        campaign: Arc<PublishedCampaign>,
+        job: SyncJob,
+        clock: Arc<dyn Clock>,
+    ) -> StoreResult<SyncOutcome> {
+        self.submit(|reply| Job::Sync {
+            campaign,
+            job,
+            clock,
+            reply,
+        })
+        .await
+    }
+
+    async fn brand(
+        &self,
+        campaign: Arc<PublishedCampaign>,
+        job: BrandJob,
+        clock: Arc<dyn Clock>,
+    ) -> StoreResult<SyncOutcome> {
+        self.submit(|reply| Job::Brand {
+            campaign,
+            job,
+            clock,
+            reply,
+        })
+        .await
+    }
+
+    async fn export(&self, key: &MemberKey) -> StoreResult<MemberExport> {
+        let key = key.clone();
+        self.read(move |conn| {
+            let rows = load_rows(conn, &key)?;
+            let operations = rows.iter().map(|r| serde_json::to_value(r).expect("rows serialise")).collect();
+            let log = MemberLog::replay(key.clone(), rows)?;
+            let mut stmt = conn.prepare_cached("SELECT device, member, last_contact, created_at FROM devices WHERE campaign = ?1 AND member = ?2")?;
+            let devices = stmt
+                .query_map(params![key.campaign.as_str(), key.member], |r| {
+                    Ok(DeviceRecord {
+                        device: r.get(0)?,
+                        member: r.get(1)?,
+                        last_contact: r.get::<_, Option<i64>>(2)?.map(Timestamp::from_millis),
+                        created_at: Timestamp::from_millis(r.get(3)?),
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(MemberExport { member: key.member.clone(), campaign: key.campaign.clone(), state: log.state, operations, devices })
+        })
+        .await
+    }
+
+    async fn erase(&self, key: &MemberKey) -> StoreResult<()> {
+        let key = key.clone();
+        self.submit(|reply| Job::Erase { key, reply }).await
+    }
+
+    async fn member_states(
+        &self,
+        campaign: &PublishedCampaign,
+    ) -> StoreResult<Vec<(String, MemberState)>> {
+        let id = campaign.campaign.id.clone();
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT member, row FROM ops WHERE campaign = ?1 ORDER BY member, seq")?;
+            let mut grouped: Vec<(String, Vec<LogRow>)> = Vec::new();
+            let rows = stmt.query_map([id.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            for row in rows {
+                let (member, json) = row?;
+                let row: LogRow =
+                    serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                match grouped.last_mut() {
+                    Some((m, rows)) if *m == member => rows.push(row),
+                    _ => grouped.push((member, vec![row])),
+                }
+            }
+            grouped
+                .into_iter()
+                .map(|(member, rows)| {
+                    let key = MemberKey {
+                        campaign: id.clone(),
+                        member: member.clone(),
+                    };
+                    Ok((member, MemberLog::replay(key, rows)?.state))
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn stock(&self, campaign: &CampaignId) -> StoreResult<StockTaken> {
+        let campaign = campaign.clone();
+        self.read(move |conn| load_stock(conn, &campaign)).await
+    }
+}

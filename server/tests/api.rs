@@ -1,0 +1,1021 @@
+//! The endpoint against the trust rules, on a real server over a real database: every test
+//! runs on a fresh SQLite file and on a fresh PostgreSQL database.
+
+mod common;
+
+use common::{balance, op, statuses, Backend, TestServer};
+use futures::future::join_all;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $name() { super::$name(super::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $name() { super::$name(super::Backend::Postgres).await } )*
+        }
+    };
+}
+
+on_both_backends!(
+    check_in_earns_points_by_the_campaigns_rules,
+    forged_operations_are_rejected_and_store_nothing,
+    make_ups_follow_the_rules_with_the_servers_clock,
+    the_same_batch_ten_times_at_once_applies_once,
+    two_devices_of_one_member_cannot_overdraw,
+    fifty_members_cannot_take_more_than_the_stock,
+    tenants_are_isolated,
+    bad_input_gets_a_clear_error_and_changes_nothing,
+    tokens_expire_and_forged_tokens_are_refused,
+    purchases_are_credited_once_per_order,
+    binding_a_device_keeps_its_points_and_streak,
+    export_returns_everything_and_delete_removes_it,
+    publishing_validates_and_reports_every_problem,
+    campaign_config_is_cacheable,
+    stats_and_csv_export_count_what_happened,
+    offline_claims_are_judged_against_last_contact,
+);
+
+async fn check_in_earns_points_by_the_campaigns_rules(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.session().await;
+    let body = server
+        .sync_ok(
+            &token,
+            vec![op("c1", server.now(), json!({"type": "checkin"}))],
+        )
+        .await;
+    assert_eq!(statuses(&body), ["accepted"]);
+    assert_eq!(body["results"][0]["points_delta"], 5);
+    assert_eq!(body["cursor"], 1);
+    server.set_time(1, 0);
+    let token = server.renew(&token).await;
+    let body = server
+        .sync_ok(
+            &token,
+            vec![op("c2", server.now(), json!({"type": "checkin"}))],
+        )
+        .await;
+    assert_eq!(
+        body["results"][0]["points_delta"], 10,
+        "the second consecutive day earns 10"
+    );
+    assert_eq!(balance(&body["state"]), 15);
+    assert_eq!(body["server_time"], server.now());
+}
+
+async fn forged_operations_are_rejected_and_store_nothing(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.session().await;
+    server
+        .sync_ok(
+            &token,
+            vec![op(
+                "quiz-1",
+                server.now(),
+                json!({"type": "submit_quiz", "answers": quiz_answers()}),
+            )],
+        )
+        .await;
+    let before = server.state(&token).await;
+    // An op naming its points is not an op.
+    let (status, body) = server
+        .sync(
+            &token,
+            vec![op(
+                "f1",
+                server.now(),
+                json!({"type": "checkin", "points": 1000}),
+            )],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown field `points`"));
+    // The quiz reward claimed twice; a check-in from a clock a day ahead.
+    let body = server
+        .sync_ok(
+            &token,
+            vec![
+                op(
+                    "quiz-2",
+                    server.now(),
+                    json!({"type": "submit_quiz", "answers": quiz_answers()}),
+                ),
+                op(
+                    "ahead",
+                    server.now() + 86_400_000,
+                    json!({"type": "checkin"}),
+                ),
+                op(
+                    "makeup-today",
+                    server.now(),
+                    json!({"type": "makeup_checkin", "day": "2026-03-02"}),
+                ),
+                op(
+                    "makeup-future",
+                    server.now(),
+                    json!({"type": "makeup_checkin", "day": "2026-03-05"}),
+                ),
+                op(
+                    "makeup-old",
+                    server.now(),
+                    json!({"type": "makeup_checkin", "day": "2026-02-20"}),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(
+        statuses(&body),
+        [
+            "rejected:quiz_already_completed",
+            "rejected:claimed_time_in_future",
+            "rejected:makeup_for_today_or_future",
+            "rejected:makeup_for_today_or_future",
+            "rejected:makeup_outside_window",
+        ]
+    );
+    assert_eq!(body["state"], before, "nothing stored");
+}
+
+async fn make_ups_follow_the_rules_with_the_servers_clock(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let mut token = server.session().await;
+    for (day, id) in [(0, "d0"), (1, "d1"), (2, "d2"), (4, "d4")] {
+        server.set_time(day, 0);
+        token = server.renew(&token).await;
+        server
+            .sync_ok(
+                &token,
+                vec![op(id, server.now(), json!({"type": "checkin"}))],
+            )
+            .await;
+    }
+    // Day 3 (2026-03-05) was missed; on day 4 it can be made up for 30 points.
+    let body = server
+        .sync_ok(
+            &token,
+            vec![op(
+                "m3",
+                server.now(),
+                json!({"type": "makeup_checkin", "day": "2026-03-05"}),
+            )],
+        )
+        .await;
+    assert_eq!(statuses(&body), ["accepted"]);
+    assert_eq!(body["results"][0]["points_delta"], -30);
+    let days: Vec<&str> = body["state"]["checkins"]["days"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        days,
+        [
+            "2026-03-02",
+            "2026-03-03",
+            "2026-03-04",
+            "2026-03-05",
+            "2026-03-06"
+        ]
+    );
+}
+
+async fn the_same_batch_ten_times_at_once_applies_once(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.session().await;
+    let batch = vec![
+        op("r1", server.now(), json!({"type": "checkin"})),
+        op(
+            "r2",
+            server.now(),
+            json!({"type": "submit_quiz", "answers": quiz_answers()}),
+        ),
+    ];
+    let answers = join_all((0..10).map(|_| server.sync(&token, batch.clone()))).await;
+    let mut accepted = 0;
+    for (status, body) in &answers {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+        accepted += statuses(body).iter().filter(|s| *s == "accepted").count();
+        assert_eq!(
+            balance(&body["state"]),
+            55,
+            "every answer shows the state after one application"
+        );
+    }
+    assert_eq!(accepted, 2, "each operation accepted exactly once");
+    let state = server.state(&token).await;
+    assert_eq!(state["checkins"]["days"].as_object().unwrap().len(), 1);
+    assert_eq!(balance(&state), 55);
+}
+
+async fn two_devices_of_one_member_cannot_overdraw(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let phone = server.member_session("alice", None).await;
+    let tablet = server.member_session("alice", None).await;
+    let (status, body) = server.credit("alice", "order-1", 10_000).await;
+    assert_eq!(
+        (status, body["points"].clone()),
+        (StatusCode::OK, json!(100)),
+        "{body}"
+    );
+    let attempts = (0..20).map(|i| {
+        let token = if i % 2 == 0 {
+            phone.clone()
+        } else {
+            tablet.clone()
+        };
+        let server = &server;
+        async move {
+            server
+                .sync(
+                    &token,
+                    vec![op(
+                        &format!("redeem-{i}"),
+                        server.now(),
+                        json!({"type": "redeem", "reward": "tote"}),
+                    )],
+                )
+                .await
+        }
+    });
+    let answers = join_all(attempts).await;
+    let outcomes: Vec<String> = answers
+        .iter()
+        .flat_map(|(_, body)| statuses(body))
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|s| *s == "accepted").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|s| *s == "rejected:insufficient_balance")
+            .count(),
+        19
+    );
+    let state = server.state(&phone).await;
+    assert_eq!(balance(&state), 0);
+    assert_eq!(state["redemptions"].as_array().unwrap().len(), 1);
+}
+
+async fn fifty_members_cannot_take_more_than_the_stock(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let mut tokens = Vec::new();
+    for i in 0..50 {
+        let token = server.session().await;
+        server
+            .sync_ok(
+                &token,
+                vec![op(
+                    &format!("c{i}"),
+                    server.now(),
+                    json!({"type": "checkin"}),
+                )],
+            )
+            .await;
+        tokens.push(token);
+    }
+    let answers = join_all(tokens.iter().enumerate().map(|(i, token)| {
+        server.sync(
+            token,
+            vec![op(
+                &format!("ticket-{i}"),
+                server.now(),
+                json!({"type": "redeem", "reward": "golden-ticket"}),
+            )],
+        )
+    }))
+    .await;
+    let outcomes: Vec<String> = answers
+        .iter()
+        .flat_map(|(_, body)| statuses(body))
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|s| *s == "accepted").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|s| *s == "rejected:out_of_stock")
+            .count(),
+        49
+    );
+    assert_eq!(
+        answers[0].1["stock_taken"]["golden-ticket"]
+            .as_u64()
+            .unwrap_or(1),
+        1
+    );
+}
+
+async fn tenants_are_isolated(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    // A second brand with its own campaign on the same server.
+    let (other_key, other_secret) = common::create_tenant(&server.store, "nest").await;
+    server
+        .store
+        .publish_campaign(&siyu_core::demo::furniture())
+        .await
+        .unwrap();
+    let glow_token = server.session().await;
+    server
+        .sync_ok(
+            &glow_token,
+            vec![op("c", server.now(), json!({"type": "checkin"}))],
+        )
+        .await;
+
+    // Nest's admin key on Glow's campaign and members: not found, nothing changed.
+    let (status, _) = server
+        .call(
+            Method::GET,
+            "/v1/admin/campaigns/glow-skin/stats",
+            Some(&other_key),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = server
+        .call(
+            Method::GET,
+            "/v1/admin/campaigns/glow-skin/export.csv",
+            Some(&other_key),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let credit = json!({"campaign": "glow-skin", "reference": "x", "amount_minor": 100_000});
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/v1/admin/members/alice/points",
+            Some(&other_key),
+            Some(credit),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = server
+        .call(
+            Method::PUT,
+            "/v1/admin/campaigns/glow-skin",
+            Some(&other_key),
+            Some(common::test_campaign()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A Nest member token for a Glow session: refused.
+    let forged = common::sign(
+        &json!({"tenant": "nest", "member": "alice", "exp": server.now() / 1000 + 600}),
+        other_secret.as_bytes(),
+    );
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/v1/sessions",
+            None,
+            Some(json!({"campaign": "glow-skin", "member_token": forged})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    // A Glow session syncing Nest's campaign: forbidden.
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/v1/sync",
+            Some(&glow_token),
+            Some(json!({"version": 1, "campaign": "nest-room", "ops": []})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A wrong admin key of the right shape.
+    let (status, _) = server
+        .call(
+            Method::GET,
+            "/v1/admin/campaigns/glow-skin/stats",
+            Some(&format!("sk_glow_{}", "0".repeat(64))),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(balance(&server.state(&glow_token).await), 5);
+}
+
+async fn bad_input_gets_a_clear_error_and_changes_nothing(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.session().await;
+    server
+        .sync_ok(
+            &token,
+            vec![op("c", server.now(), json!({"type": "checkin"}))],
+        )
+        .await;
+    let before = server.state(&token).await;
+    let url = format!("{}/v1/sync", server.base);
+    let raw = |body: &'static str| {
+        server
+            .http
+            .post(&url)
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let check = |status: StatusCode, code: &str, response: (StatusCode, Value)| {
+        assert_eq!(response.0, status, "{}", response.1);
+        assert_eq!(response.1["error"]["code"], code, "{}", response.1);
+        assert!(!response.1["error"]["message"].as_str().unwrap().is_empty());
+    };
+    let to_pair = |r: reqwest::Response| async move {
+        let s = r.status();
+        (s, r.json::<Value>().await.unwrap())
+    };
+    check(
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+        to_pair(raw("{\"version\": 1,").await.unwrap()).await,
+    );
+    check(
+        StatusCode::BAD_REQUEST,
+        "invalid_body",
+        to_pair(
+            raw("{\"version\": \"one\", \"campaign\": \"glow-skin\"}")
+                .await
+                .unwrap(),
+        )
+        .await,
+    );
+    check(
+        StatusCode::BAD_REQUEST,
+        "invalid_body",
+        to_pair(
+            raw("{\"version\": 1, \"campaign\": \"glow-skin\", \"extra\": 1}")
+                .await
+                .unwrap(),
+        )
+        .await,
+    );
+    check(
+        StatusCode::BAD_REQUEST,
+        "unsupported_version",
+        server
+            .call(
+                Method::POST,
+                "/v1/sync",
+                Some(&token),
+                Some(json!({"version": 9, "campaign": "glow-skin"})),
+            )
+            .await,
+    );
+    let many: Vec<Value> = (0..101)
+        .map(|i| op(&format!("m{i}"), server.now(), json!({"type": "checkin"})))
+        .collect();
+    check(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "batch_too_large",
+        server.sync(&token, many).await,
+    );
+    let huge = format!(
+        "{{\"version\": 1, \"campaign\": \"glow-skin\", \"ops\": [], \"pad\": \"{}\"}}",
+        "x".repeat(300 * 1024)
+    );
+    let response = server
+        .http
+        .post(&url)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    check(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        to_pair(response).await,
+    );
+    check(
+        StatusCode::BAD_REQUEST,
+        "invalid_body",
+        server
+            .sync(
+                &token,
+                vec![op("bad id!", server.now(), json!({"type": "checkin"}))],
+            )
+            .await,
+    );
+    check(
+        StatusCode::BAD_REQUEST,
+        "invalid_body",
+        server
+            .sync(
+                &token,
+                vec![op("x", server.now(), json!({"type": "teleport"}))],
+            )
+            .await,
+    );
+    check(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        server
+            .call(
+                Method::POST,
+                "/v1/sessions",
+                None,
+                Some(json!({"campaign": "nope"})),
+            )
+            .await,
+    );
+    check(
+        StatusCode::BAD_REQUEST,
+        "invalid_id",
+        server
+            .call(
+                Method::POST,
+                "/v1/sessions",
+                None,
+                Some(json!({"campaign": "no pe"})),
+            )
+            .await,
+    );
+    assert_eq!(server.state(&token).await, before);
+}
+
+async fn tokens_expire_and_forged_tokens_are_refused(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.session().await;
+    let check = |response: (StatusCode, Value), code: &str| {
+        assert_eq!(response.0, StatusCode::UNAUTHORIZED, "{}", response.1);
+        assert_eq!(response.1["error"]["code"], code);
+    };
+    check(
+        server
+            .call(
+                Method::POST,
+                "/v1/sync",
+                None,
+                Some(json!({"version": 1, "campaign": "glow-skin"})),
+            )
+            .await,
+        "missing_credentials",
+    );
+    let forged = common::sign(
+        &json!({"ten": "glow", "cmp": "glow-skin", "dev": "dX", "iat": 0, "exp": 9_999_999_999i64}),
+        b"guessed secret",
+    );
+    check(server.sync(&forged, vec![]).await, "invalid_token");
+    server.set_time(0, 3);
+    check(server.sync(&token, vec![]).await, "token_expired");
+    // The expired token still renews the same device.
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/v1/sessions",
+            None,
+            Some(json!({"campaign": "glow-skin", "device_token": token})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    server
+        .sync_ok(body["token"].as_str().unwrap(), vec![])
+        .await;
+    // An expired member token is refused.
+    let expired = server.member_token("bob", -10);
+    check(
+        server
+            .call(
+                Method::POST,
+                "/v1/sessions",
+                None,
+                Some(json!({"campaign": "glow-skin", "member_token": expired})),
+            )
+            .await,
+        "member_token_expired",
+    );
+}
+
+async fn purchases_are_credited_once_per_order(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (status, body) = server.credit("carol", "order-77", 12_345).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"status": "accepted", "points": 123, "balance": 123})
+    );
+    server.set_time(0, 1);
+    let (_, again) = server.credit("carol", "order-77", 12_345).await;
+    assert_eq!(
+        again,
+        json!({"status": "duplicate", "points": 123, "balance": 123})
+    );
+    let (status, conflict) = server.credit("carol", "order-77", 99_999).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{conflict}");
+    let (status, _) = server.credit("carol", "order-78", 0).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/v1/admin/members/carol/points",
+            None,
+            Some(json!({"campaign": "glow-skin", "reference": "r", "amount_minor": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn binding_a_device_keeps_its_points_and_streak(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let mut anonymous = server.session().await;
+    for day in 0..3 {
+        server.set_time(day, 0);
+        anonymous = server.renew(&anonymous).await;
+        server
+            .sync_ok(
+                &anonymous,
+                vec![op(
+                    &format!("a{day}"),
+                    server.now(),
+                    json!({"type": "checkin"}),
+                )],
+            )
+            .await;
+    }
+    let before = server.state(&anonymous).await;
+    assert_eq!(balance(&before), 5 + 10 + 15 + 20);
+    // The customer signs in on the brand's site: the device binds to member "dora".
+    server.credit("dora", "welcome", 500).await;
+    let member = server.member_session("dora", Some(&anonymous)).await;
+    let after = server.state(&member).await;
+    assert_eq!(
+        balance(&after),
+        50 + 5,
+        "the device's points and the member's credit"
+    );
+    assert_eq!(
+        after["checkins"]["days"].as_object().unwrap().len(),
+        3,
+        "the streak came along"
+    );
+    // The old anonymous token now acts as the member too.
+    assert_eq!(balance(&server.state(&anonymous).await), 55);
+}
+
+async fn export_returns_everything_and_delete_removes_it(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.session().await;
+    server
+        .sync_ok(
+            &token,
+            vec![
+                op("e1", server.now(), json!({"type": "checkin"})),
+                op(
+                    "e2",
+                    server.now(),
+                    json!({"type": "submit_quiz", "answers": quiz_answers()}),
+                ),
+                op(
+                    "e3",
+                    server.now(),
+                    json!({"type": "redeem", "reward": "vip-facial"}),
+                ),
+            ],
+        )
+        .await;
+    let (status, export) = server
+        .call(Method::GET, "/v1/me/export", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = export["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["op"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["e1", "e2", "e3"],
+        "every operation, the rejected one too"
+    );
+    assert_eq!(
+        export["operations"][2]["status"]["code"],
+        "insufficient_balance"
+    );
+    assert_eq!(balance(&export["state"]), 55);
+    assert!(
+        export["state"]["quiz"]["result"]["tags"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 1
+    );
+    assert_eq!(export["devices"].as_array().unwrap().len(), 1);
+
+    for _ in 0..2 {
+        let (status, _) = server
+            .call(Method::DELETE, "/v1/me", Some(&token), None)
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let (_, export) = server
+        .call(Method::GET, "/v1/me/export", Some(&token), None)
+        .await;
+    assert_eq!(export["operations"], json!([]));
+    assert_eq!(export["state"]["ledger"], json!([]));
+    let (_, stats) = server
+        .call(
+            Method::GET,
+            "/v1/admin/campaigns/glow-skin/stats",
+            Some(&server.admin_key),
+            None,
+        )
+        .await;
+    assert_eq!(stats["members"], 0, "not counted any more: {stats}");
+}
+
+async fn publishing_validates_and_reports_every_problem(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let key = server.admin_key.clone();
+    let mut campaign = common::test_campaign();
+    campaign["revision"] = json!(2);
+    campaign["quiz"]["questions"][0]["show_if"] =
+        json!({"any_of": {"question": "q9", "options": ["a"]}});
+    campaign["rewards"][0]["cost"] = json!(0);
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            "/v1/admin/campaigns/glow-skin",
+            Some(&key),
+            Some(campaign),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_campaign");
+    let problems: Vec<String> = body["error"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: {}",
+                p["path"].as_str().unwrap(),
+                p["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "quiz.questions[0].show_if: unknown question \"q9\"",
+            "rewards[0].cost: must be at least 1 point"
+        ]
+    );
+    // Still revision 1 live.
+    let (_, live) = server
+        .call(Method::GET, "/v1/campaigns/glow-skin", None, None)
+        .await;
+    assert_eq!(live["revision"], 1);
+    // A valid revision 2 publishes; going back to 1 conflicts.
+    let mut good = common::test_campaign();
+    good["revision"] = json!(2);
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            "/v1/admin/campaigns/glow-skin",
+            Some(&key),
+            Some(good),
+        )
+        .await;
+    assert_eq!(
+        (status, body.clone()),
+        (StatusCode::OK, json!({"id": "glow-skin", "revision": 2})),
+        "{body}"
+    );
+    let (status, _) = server
+        .call(
+            Method::PUT,
+            "/v1/admin/campaigns/glow-skin",
+            Some(&key),
+            Some(common::test_campaign()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = server
+        .call(
+            Method::PUT,
+            "/v1/admin/campaigns/other-id",
+            Some(&key),
+            Some(common::test_campaign()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn campaign_config_is_cacheable(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let response = server
+        .http
+        .get(format!("{}/v1/campaigns/glow-skin", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let etag = response.headers()["etag"].clone();
+    assert_eq!(response.headers()["cache-control"], "public, max-age=60");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["zone_rules"]["initial_offset"], 28_800);
+    let again = server
+        .http
+        .get(format!("{}/v1/campaigns/glow-skin", server.base))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let (status, openapi) = server
+        .call(Method::GET, "/v1/openapi.json", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(openapi["paths"]["/v1/sync"]["post"].is_object());
+    assert_eq!(
+        server.call(Method::GET, "/healthz", None, None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        server.call(Method::GET, "/readyz", None, None).await.0,
+        StatusCode::OK
+    );
+}
+
+async fn stats_and_csv_export_count_what_happened(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    for i in 0..3 {
+        let token = server.session().await;
+        server
+            .sync_ok(
+                &token,
+                vec![op(
+                    &format!("c{i}"),
+                    server.now(),
+                    json!({"type": "checkin"}),
+                )],
+            )
+            .await;
+        if i == 0 {
+            server
+                .sync_ok(
+                    &token,
+                    vec![op(
+                        "q",
+                        server.now(),
+                        json!({"type": "submit_quiz", "answers": quiz_answers()}),
+                    )],
+                )
+                .await;
+        }
+    }
+    server.credit("erin", "o-1", 30_000).await;
+    let (status, stats) = server
+        .call(
+            Method::GET,
+            "/v1/admin/campaigns/glow-skin/stats",
+            Some(&server.admin_key),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    assert_eq!(stats["members"], 4);
+    assert_eq!(stats["checkins_per_day"]["2026-03-02"], 3);
+    assert_eq!(stats["quiz_outcomes"]["combination"], 1);
+    assert_eq!(stats["points_issued"], 3 * 5 + 50 + 300);
+    assert_eq!(stats["stages"]["new"], 4);
+    let response = server
+        .http
+        .get(format!(
+            "{}/v1/admin/campaigns/glow-skin/export.csv",
+            server.base
+        ))
+        .bearer_auth(&server.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "member,stage,tier,balance,earned,tags,checkins,last_active"
+    );
+    assert_eq!(lines.len(), 5);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("member:erin,new,silver,300,300,")),
+        "{csv}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("skin:combination")),
+        "{csv}"
+    );
+}
+
+async fn offline_claims_are_judged_against_last_contact(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.session().await;
+    // Checked in offline yesterday evening, synced this morning: counts for yesterday.
+    server.set_time(1, 0);
+    let token = server.renew(&token).await;
+    let body = server
+        .sync_ok(
+            &token,
+            vec![op(
+                "offline",
+                server.now() - 12 * 3_600_000,
+                json!({"type": "checkin"}),
+            )],
+        )
+        .await;
+    assert_eq!(statuses(&body), ["accepted"]);
+    assert!(body["state"]["checkins"]["days"]
+        .get("2026-03-02")
+        .is_some());
+    // After that contact, a claim from before it is refused; one older than 48 h too.
+    let body = server
+        .sync_ok(
+            &token,
+            vec![
+                op(
+                    "before-contact",
+                    server.now() - 60_000,
+                    json!({"type": "checkin"}),
+                ),
+                op(
+                    "stale",
+                    server.now() - 50 * 3_600_000,
+                    json!({"type": "checkin"}),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(
+        statuses(&body),
+        [
+            "rejected:claimed_time_before_last_contact",
+            "rejected:claimed_time_before_last_contact"
+        ]
+    );
+}
+
+fn quiz_answers() -> Value {
+    json!({"after-cleanse":{"choice":"shiny-tzone"},"midday":{"choice":"shiny-tzone"},"tzone-shine":{"choice":"cheeks-normal"},"pores":{"choice":"large-tzone"},"reaction":{"choice":"never"},"concerns":{"choices":["pores"]},"tightness":{"scale":2},"breakouts":{"choice":"monthly"},"spf":{"choice":"sunny-days"}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn syncs_beyond_the_device_rate_get_429_with_retry_after() {
+    let server = TestServer::start_with(
+        Backend::Sqlite,
+        siyu_server::limits::RateLimitConfig {
+            sync_per_device: 1,
+            sessions_per_address: 100,
+        },
+    )
+    .await;
+    let token = server.session().await;
+    let mut limited = None;
+    for _ in 0..5 {
+        let response = server
+            .http
+            .post(format!("{}/v1/sync", server.base))
+            .bearer_auth(&token)
+            .json(&json!({"version": 1, "campaign": "glow-skin"}))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(
+                response.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap(),
+            );
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "rate_limited");
+            break;
+        }
+    }
+    assert!(
+        limited.is_some_and(|s| s >= 1),
+        "the fourth quick sync is limited"
+    );
+}
