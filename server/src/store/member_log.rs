@@ -82,6 +82,13 @@ impl MemberLog {
     /// Rebuilds a member from its rows, in order.
     pub fn replay(key: MemberKey, rows: impl IntoIterator<Item = LogRow>) -> StoreResult<Self> {
         let mut log = Self::empty(key);
+        log.catch_up(rows)?;
+        Ok(log)
+    }
+
+    /// Applies rows recorded after this log's position (by another instance), in order.
+    pub fn catch_up(&mut self, rows: impl IntoIterator<Item = LogRow>) -> StoreResult<()> {
+        let log = self;
         for row in rows {
             if row.seq != log.seq + 1 {
                 return Err(StoreError::Corrupt(format!(
@@ -102,7 +109,7 @@ impl MemberLog {
                 .insert(row.op.id.clone(), (row.fingerprint, row.status));
             log.seq = row.seq;
         }
-        Ok(log)
+        Ok(())
     }
 
     /// Decides one operation (does not change the log; see [`Self::record`]).
