@@ -58,6 +58,7 @@ pub fn ensure_all() -> anyhow::Result<()> {
         ensure_wasm_target()?,
         ensure_browser()?,
         ensure_wasm_bindgen_cli()?,
+        ensure_postgres()?,
     ];
     for provision in &provisions {
         println!("    {provision}");
@@ -107,6 +108,36 @@ pub fn ensure_browser() -> anyhow::Result<Provision> {
             "apt-get finished but {path} is still missing"
         );
     }
+    Ok(Provision::installed(tool))
+}
+
+/// Installs Debian's PostgreSQL server unless its binaries are there. The server tests start
+/// their own cluster from them (on 127.0.0.1, under `target/`), so no system service is needed.
+pub fn ensure_postgres() -> anyhow::Result<Provision> {
+    let tool = "postgresql server";
+    let installed = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|versions| {
+            versions.filter_map(Result::ok).any(|v| {
+                v.path().join("bin/postgres").exists() && v.path().join("bin/pgbench").exists()
+            })
+        })
+        .unwrap_or(false);
+    if installed {
+        return Ok(Provision::present(tool));
+    }
+    println!("    PostgreSQL is missing; installing it with apt-get");
+    ensure!(
+        exec::stdout_of("apt-get", &["--version"]).is_some(),
+        "the PostgreSQL tests need Debian's postgresql package, and apt-get is not available"
+    );
+    exec::run(&mut as_root(&["apt-get", "update"])?)?;
+    exec::run(&mut as_root(&[
+        "apt-get",
+        "install",
+        "-y",
+        "postgresql",
+        "postgresql-contrib",
+    ])?)?;
     Ok(Provision::installed(tool))
 }
 

@@ -105,8 +105,15 @@ impl MemberLog {
                 }
                 log.state.commit(applied);
             }
+            let status = match (row.status, &row.applied) {
+                (OpStatus::Accepted { points_delta, .. }, Some(applied)) => OpStatus::Accepted {
+                    events: applied.events.clone(),
+                    points_delta,
+                },
+                (status, _) => status,
+            };
             log.results
-                .insert(row.op.id.clone(), (row.fingerprint, row.status));
+                .insert(row.op.id.clone(), (row.fingerprint, status));
             log.seq = row.seq;
         }
         Ok(())
@@ -166,11 +173,19 @@ impl MemberLog {
         let fingerprint = decided.op.fingerprint();
         self.results
             .insert(decided.op.id.clone(), (fingerprint, decided.status.clone()));
+        // Stored rows keep an accepted op's events once, in `applied`; `catch_up` puts them back.
+        let status = match (&decided.status, &decided.applied) {
+            (OpStatus::Accepted { points_delta, .. }, Some(_)) => OpStatus::Accepted {
+                events: Vec::new(),
+                points_delta: *points_delta,
+            },
+            (status, _) => status.clone(),
+        };
         Some(LogRow {
             seq: self.seq,
             op: decided.op.clone(),
             fingerprint,
-            status: decided.status.clone(),
+            status,
             applied: decided.applied.clone(),
             received_at,
             device: device.map(str::to_owned),

@@ -31,7 +31,7 @@ use crate::clock::{Clock, SystemClock};
 /// Connections per instance.
 const POOL_CONNECTIONS_MAX: usize = 48;
 /// Member states cached per instance.
-const MEMBER_CACHE_ENTRIES_MAX: usize = 50_000;
+const MEMBER_CACHE_ENTRIES_MAX: usize = 8_192;
 
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
 

@@ -36,8 +36,10 @@ use crate::clock::{Clock, SystemClock};
 pub const GROUP_COMMIT_JOBS_MAX: usize = 512;
 /// Jobs that may wait for the writer before requests wait for room.
 const WRITE_QUEUE_JOBS_MAX: usize = 8_192;
-/// Member states kept in the writer's cache.
-const MEMBER_CACHE_ENTRIES_MAX: usize = 50_000;
+/// Member states kept in the writer's cache (bounded so memory stays flat under load).
+const MEMBER_CACHE_ENTRIES_MAX: usize = 8_192;
+/// Devices kept in the writer's cache.
+const DEVICE_CACHE_ENTRIES_MAX: usize = 65_536;
 /// Reader connections kept open.
 const READERS_MAX: usize = 8;
 
@@ -280,7 +282,7 @@ struct Writer {
     conn: Connection,
     members: LruCache<MemberKey, MemberLog>,
     stock: HashMap<CampaignId, StockTaken>,
-    devices: HashMap<(CampaignId, String), DeviceRecord>,
+    devices: LruCache<(CampaignId, String), DeviceRecord>,
 }
 
 /// What a job leaves to do after the commit.
@@ -293,7 +295,7 @@ impl Writer {
             conn,
             members: LruCache::new(capacity),
             stock: HashMap::new(),
-            devices: HashMap::new(),
+            devices: LruCache::new(NonZeroUsize::new(DEVICE_CACHE_ENTRIES_MAX).expect("non-zero")),
         })
     }
 
@@ -351,7 +353,7 @@ impl Writer {
 struct Caches<'a> {
     members: &'a mut LruCache<MemberKey, MemberLog>,
     stock: &'a mut HashMap<CampaignId, StockTaken>,
-    devices: &'a mut HashMap<(CampaignId, String), DeviceRecord>,
+    devices: &'a mut LruCache<(CampaignId, String), DeviceRecord>,
 }
 
 impl Caches<'_> {
@@ -382,7 +384,7 @@ impl Caches<'_> {
         }
         let record = load_device(conn, campaign, device)?;
         if let Some(record) = &record {
-            self.devices.insert(key, record.clone());
+            self.devices.put(key, record.clone());
         }
         Ok(record)
     }
@@ -448,14 +450,10 @@ fn run_job(tx: &Transaction<'_>, caches: &mut Caches<'_>, job: Job) -> Finish {
             member,
             now,
             reply,
-        } => in_savepoint!(reply, {
-            tx.execute(
-                "INSERT INTO devices (campaign, device, member, last_contact, created_at) VALUES (?1, ?2, ?3, NULL, ?4)",
-                params![campaign.as_str(), device, member.member, now.as_millis()],
-            )
-            .map(|_| ())
-            .map_err(StoreError::from)
-        }),
+        } => in_savepoint!(
+            reply,
+            register_device(tx, caches, &campaign, &device, &member, now)
+        ),
         Job::Erase { key, reply } => in_savepoint!(reply, erase(tx, caches, &key)),
         Job::CreateTenant { tenant, now, reply } => {
             in_savepoint!(reply, create_tenant(tx, &tenant, now))
@@ -526,7 +524,7 @@ fn sync(
     match result {
         Ok((results, stock_taken, _)) => {
             if drained {
-                caches.devices.insert(
+                caches.devices.put(
                     (campaign.id.clone(), job.device.clone()),
                     DeviceRecord {
                         last_contact: Some(now),
@@ -626,13 +624,38 @@ fn bind(
             params![campaign.id.as_str(), device, member.member],
         )?;
     }
-    caches
-        .devices
-        .remove(&(campaign.id.clone(), device.to_owned()));
-    caches
-        .devices
-        .retain(|(c, _), d| !(c == &campaign.id && d.member == from.member));
+    // Devices that acted as the merged member now act as the target: forget them all.
+    caches.devices.clear();
     let _ = now;
+    Ok(())
+}
+
+fn register_device(
+    tx: &Transaction<'_>,
+    caches: &mut Caches<'_>,
+    campaign: &CampaignId,
+    device: &str,
+    member: &MemberKey,
+    now: Timestamp,
+) -> StoreResult<()> {
+    tx.prepare_cached("INSERT INTO devices (campaign, device, member, last_contact, created_at) VALUES (?1, ?2, ?3, NULL, ?4)")?
+        .execute(params![campaign.as_str(), device, member.member, now.as_millis()])?;
+    // A new device's first sync follows at once: warm the caches so it reads nothing. A new
+    // anonymous member has no operations yet.
+    let record = DeviceRecord {
+        device: device.to_owned(),
+        member: member.member.clone(),
+        last_contact: None,
+        created_at: now,
+    };
+    caches
+        .devices
+        .put((campaign.clone(), device.to_owned()), record);
+    if super::is_anonymous(member) && !caches.members.contains(member) {
+        caches
+            .members
+            .put(member.clone(), MemberLog::empty(member.clone()));
+    }
     Ok(())
 }
 

@@ -86,7 +86,7 @@ async fn start_cluster() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let options = format!("-c listen_addresses=127.0.0.1 -p {PORT} -c unix_socket_directories=/tmp -c max_connections=300 -c fsync=on");
+    let options = format!("-c listen_addresses=127.0.0.1 -p {PORT} -c unix_socket_directories=/tmp -c max_connections=700 -c fsync=on");
     let log = format!("{dir_text}/server.log");
     let out = as_postgres(
         "pg_ctl",

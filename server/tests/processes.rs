@@ -1,0 +1,378 @@
+//! Tests across processes: the real `siyu-server` binary killed with SIGKILL under load and
+//! restarted (durability), and two server processes on one PostgreSQL (scale-out).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{op, statuses, Backend, Database};
+use futures::future::join_all;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_siyu-server");
+
+/// A `siyu-server serve` process.
+struct ServerProcess {
+    child: Child,
+    base: String,
+}
+
+impl ServerProcess {
+    fn spawn(db: &str) -> Self {
+        let mut child = Command::new(BINARY)
+            .args([
+                "serve",
+                "--db",
+                db,
+                "--listen",
+                "127.0.0.1:0",
+                "--session-rate",
+                "10000",
+                "--sync-rate",
+                "10000",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start siyu-server");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        let mut reader = BufReader::new(stdout);
+        reader.read_line(&mut line).unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        Self { child, base }
+    }
+
+    fn kill_9(mut self) {
+        // std's kill() is SIGKILL on Unix: no shutdown, no flush, like a power cut.
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Creates the tenant and publishes the test campaign through the command line; returns the
+/// admin key.
+fn provision(db: &str, dir: &std::path::Path) -> String {
+    let out = Command::new(BINARY)
+        .args(["tenant", "create", "glow", "--db", db])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tenant: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = dir.join("campaign.json");
+    std::fs::write(&file, common::test_campaign().to_string()).unwrap();
+    let out = Command::new(BINARY)
+        .args(["campaign", "publish", file.to_str().unwrap(), "--db", db])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tenant["admin_key"].as_str().unwrap().to_owned()
+}
+
+async fn credit(
+    http: &Client,
+    base: &str,
+    key: &str,
+    member: &str,
+    reference: &str,
+) -> Option<Value> {
+    let body = json!({"campaign": "glow-skin", "reference": reference, "amount_minor": 1_000});
+    let response = http
+        .post(format!("{base}/v1/admin/members/{member}/points"))
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await
+        .ok()?;
+    if response.status() != StatusCode::OK {
+        return None;
+    }
+    response.json().await.ok()
+}
+
+async fn acknowledged_survive_kill_9(backend: Backend) {
+    let db = Database::fresh(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = provision(&db.url, dir.path());
+    let http = Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let acknowledged: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    for cycle in 0..5 {
+        let server = ServerProcess::spawn(&db.url);
+        let deadline = Instant::now() + Duration::from_millis(400);
+        let writers = (0..16).map(|writer| {
+            let (http, base, key, acknowledged) = (
+                http.clone(),
+                server.base.clone(),
+                key.clone(),
+                acknowledged.clone(),
+            );
+            tokio::spawn(async move {
+                let member = format!("m{writer}");
+                for n in 0.. {
+                    let reference = format!("c{cycle}-w{writer}-{n}");
+                    match credit(&http, &base, &key, &member, &reference).await {
+                        Some(answer) if answer["status"] == "accepted" => acknowledged
+                            .lock()
+                            .unwrap()
+                            .push((member.clone(), reference)),
+                        Some(answer) => panic!("a fresh reference must be accepted: {answer}"),
+                        None => return,
+                    }
+                    if Instant::now() > deadline + Duration::from_secs(2) {
+                        return;
+                    }
+                }
+            })
+        });
+        let writers: Vec<_> = writers.collect();
+        tokio::time::sleep_until(deadline.into()).await;
+        server.kill_9();
+        for writer in writers {
+            writer.await.unwrap();
+        }
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 100,
+        "the load acknowledged only {} operations",
+        acknowledged.len()
+    );
+    let server = ServerProcess::spawn(&db.url);
+    for (member, reference) in &acknowledged {
+        let answer = credit(&http, &server.base, &key, member, reference)
+            .await
+            .expect("the restarted server answers");
+        assert_eq!(
+            answer["status"], "duplicate",
+            "acknowledged {reference} of {member} was lost"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_operations_survive_kill_9_on_sqlite() {
+    acknowledged_survive_kill_9(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_operations_survive_kill_9_on_postgres() {
+    acknowledged_survive_kill_9(Backend::Postgres).await;
+}
+
+async fn session(http: &Client, base: &str, member_token: Option<&str>) -> String {
+    let mut body = json!({"campaign": "glow-skin"});
+    if let Some(token) = member_token {
+        body["member_token"] = json!(token);
+    }
+    let response = http
+        .post(format!("{base}/v1/sessions"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn sync(http: &Client, base: &str, token: &str, ops: Vec<Value>) -> Value {
+    let response = http
+        .post(format!("{base}/v1/sync"))
+        .bearer_auth(token)
+        .json(&json!({"version": 1, "campaign": "glow-skin", "ops": ops}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_one_postgres_never_overdraw_or_oversell() {
+    let db = Database::fresh(Backend::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = provision(&db.url, dir.path());
+    let (one, two) = (ServerProcess::spawn(&db.url), ServerProcess::spawn(&db.url));
+    let http = Client::new();
+    let tenant_secret = {
+        // The member-token secret is printed once at creation; read it back for the test.
+        let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        client
+            .query_one("SELECT member_secret FROM tenants WHERE id = 'glow'", &[])
+            .await
+            .unwrap()
+            .get::<_, String>(0)
+    };
+    let member_token = common::sign(
+        &json!({"tenant": "glow", "member": "alice", "exp": now() / 1000 + 600}),
+        tenant_secret.as_bytes(),
+    );
+    let phone = session(&http, &one.base, Some(&member_token)).await;
+    let tablet = session(&http, &two.base, Some(&member_token)).await;
+    assert_eq!(
+        credit(&http, &one.base, &key, "alice", "order-1")
+            .await
+            .unwrap()["points"],
+        10
+    );
+    // 10 points: the "golden-ticket" costs 5 and "tote" 100; give alice exactly 100.
+    for n in 2..=10 {
+        credit(&http, &two.base, &key, "alice", &format!("order-{n}"))
+            .await
+            .unwrap();
+    }
+    let answers = join_all((0..20).map(|i| {
+        let (base, token) = if i % 2 == 0 {
+            (&one.base, &phone)
+        } else {
+            (&two.base, &tablet)
+        };
+        sync(
+            &http,
+            base,
+            token,
+            vec![op(
+                &format!("redeem-{i}"),
+                now(),
+                json!({"type": "redeem", "reward": "tote"}),
+            )],
+        )
+    }))
+    .await;
+    let outcomes: Vec<String> = answers.iter().flat_map(statuses).collect();
+    assert_eq!(
+        outcomes.iter().filter(|s| *s == "accepted").count(),
+        1,
+        "{outcomes:?}"
+    );
+
+    // 50 members, one golden ticket, two instances.
+    let mut tokens = Vec::new();
+    for i in 0..50 {
+        let base = if i % 2 == 0 { &one.base } else { &two.base };
+        let token = session(&http, base, None).await;
+        sync(
+            &http,
+            base,
+            &token,
+            vec![op(&format!("c{i}"), now(), json!({"type": "checkin"}))],
+        )
+        .await;
+        tokens.push((base.clone(), token));
+    }
+    let answers = join_all(tokens.iter().enumerate().map(|(i, (base, token))| {
+        sync(
+            &http,
+            base,
+            token,
+            vec![op(
+                &format!("t{i}"),
+                now(),
+                json!({"type": "redeem", "reward": "golden-ticket"}),
+            )],
+        )
+    }))
+    .await;
+    let outcomes: Vec<String> = answers.iter().flat_map(statuses).collect();
+    assert_eq!(
+        outcomes.iter().filter(|s| *s == "accepted").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|s| *s == "rejected:out_of_stock")
+            .count(),
+        49
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_binary_explains_itself_and_refuses_bad_input() {
+    let out = Command::new(BINARY).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("serve") && help.contains("tenant") && help.contains("campaign"),
+        "{help}"
+    );
+    let out = Command::new(BINARY)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("--db") && help.contains("SIYU_DB") && help.contains("sqlite://siyu.db"),
+        "{help}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("x.db").display());
+    Command::new(BINARY)
+        .args(["tenant", "create", "glow", "--db", &db])
+        .output()
+        .unwrap();
+    let mut bad = common::test_campaign();
+    bad["checkin"]["milestones"][1]["checkins"] = json!(9);
+    bad["rewards"][0]["cost"] = json!(0);
+    let file = dir.path().join("bad.json");
+    std::fs::write(&file, bad.to_string()).unwrap();
+    let out = Command::new(BINARY)
+        .args(["campaign", "publish", file.to_str().unwrap(), "--db", &db])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("checkin.milestones[1].checkins") && stderr.contains("rewards[0].cost"),
+        "{stderr}"
+    );
+    let out = Command::new(BINARY)
+        .args(["tenant", "create", "glow", "--db", &db])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a tenant id is created once");
+    let out = Command::new(BINARY)
+        .args(["serve", "--db", "mysql://x"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--db must start with sqlite:// or postgres://"));
+}
