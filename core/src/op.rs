@@ -30,6 +30,9 @@ pub const NOTE_CHARS_MAX: usize = 200;
 /// How far ahead of the server's clock a claimed time may be and still count as "now"
 /// (phones drift a little); further ahead is a device clock set forward.
 pub const CLOCK_SKEW_TOLERANCE_MS: i64 = 2 * 60 * 1_000;
+/// How far before the device's last contact a claim may be and still count: operations made
+/// while a sync was in flight, and phone clocks a little behind the server's, are honest.
+pub const LAST_CONTACT_TOLERANCE_MS: i64 = 5 * 60 * 1_000;
 
 /// What happened, as a fact. Never an amount of points a client claims.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -555,7 +558,12 @@ pub fn effective_time(
             ahead_seconds: ahead / 1_000,
         });
     }
-    if ctx.last_contact.is_some_and(|contact| claimed < contact) {
+    if ctx.last_contact.is_some_and(|contact| {
+        claimed.as_millis()
+            < contact
+                .as_millis()
+                .saturating_sub(LAST_CONTACT_TOLERANCE_MS)
+    }) {
         return Err(Rejection::ClaimedTimeBeforeLastContact);
     }
     let grace_hours = campaign.offline.grace_hours;

@@ -149,7 +149,7 @@ pub async fn main() -> anyhow::Result<()> {
             // Tests and scripts read this line to find the port.
             println!("listening on http://{address}");
             if let Some(dir) = &www {
-                println!("serving {} at http://{address}/", dir.display());
+                tracing::info!(dir = %dir.display(), "serving static files at /");
             }
             tracing::info!(%address, "listening");
             let service = app(state, www).into_make_service_with_connect_info::<SocketAddr>();

@@ -18,6 +18,8 @@ pub enum BenchTarget {
     /// The same workloads compiled to wasm32 and run in headless Chromium
     /// (`core/benches/wasm.rs`), for the wasm/native ratio.
     CoreWasm,
+    /// The server under load (SQLite) against pgbench on PostgreSQL (`bench_server.rs`).
+    Server,
 }
 
 impl BenchTarget {
@@ -25,6 +27,7 @@ impl BenchTarget {
     fn cargo_args(self) -> &'static [&'static str] {
         match self {
             BenchTarget::Core => &["-p", "siyu-core", "--bench", "core"],
+            BenchTarget::Server => &[],
             BenchTarget::CoreWasm => &[
                 "-p",
                 "siyu-core",
@@ -48,6 +51,9 @@ pub struct BenchArgs {
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.target == BenchTarget::Server {
+        return crate::bench_server::run();
+    }
     let mut cmd = exec::cargo();
     cmd.arg("bench").args(args.target.cargo_args());
     if args.target == BenchTarget::CoreWasm {

@@ -5,8 +5,10 @@
 //! `cargo run --package xtask -- <command>`.
 
 mod bench;
+mod bench_server;
 mod demo_walk;
 mod exec;
+mod js_pkg;
 mod summary;
 mod test_cmd;
 mod toolchain;

@@ -4,6 +4,13 @@
 //! libtest prints, per test binary (and per doc-test run):
 //! `test result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s`
 //! and `wasm-bindgen-test-runner` prints the same shape without `measured`.
+//!
+//! Node's test runner (`node --test`), which runs the JavaScript package's tests, is run with
+//! its TAP reporter (`--test-reporter=tap`; Node 20 picks `spec`, whose lines start with `ℹ`,
+//! only on a terminal), which ends with one line per figure, unindented:
+//! `# tests 12`, `# pass 11`, `# fail 1`, `# cancelled 0`, `# skipped 0`, `# todo 0`.
+//! `pass` counts as passed; `fail` and `cancelled` (a test stopped by a timeout or a failing
+//! parent) count as failed.
 
 use std::fmt;
 
@@ -37,6 +44,9 @@ impl fmt::Display for Counts {
 /// "test result:" in its own output is not counted.
 pub fn parse_line(line: &str) -> Option<Counts> {
     let line = strip_ansi(line);
+    if let Some(counts) = parse_tap_line(&line) {
+        return Some(counts);
+    }
     let rest = line.trim().strip_prefix("test result: ")?;
     // "ok. 3 passed; 0 failed; …" or "FAILED. 2 passed; 1 failed; …"
     let (_status, fields) = rest.split_once(". ")?;
@@ -59,6 +69,25 @@ pub fn parse_line(line: &str) -> Option<Counts> {
         passed: passed?,
         failed: failed?,
     })
+}
+
+/// The counts of one of the closing `# pass N` / `# fail N` / `# cancelled N` lines of Node's
+/// TAP reporter. Only unindented lines: nested TAP (a subtest's diagnostics) is indented.
+fn parse_tap_line(line: &str) -> Option<Counts> {
+    let rest = line.trim_end().strip_prefix("# ")?;
+    let (label, number) = rest.split_once(' ')?;
+    let number = number.parse::<u64>().ok()?;
+    match label {
+        "pass" => Some(Counts {
+            passed: number,
+            failed: 0,
+        }),
+        "fail" | "cancelled" => Some(Counts {
+            passed: 0,
+            failed: number,
+        }),
+        _ => None,
+    }
 }
 
 /// Removes ANSI colour sequences (`ESC [ … letter`), which harnesses add on a terminal.
@@ -142,6 +171,46 @@ mod tests {
         check("test result: this is prose a test printed", None);
         check("   Doc-tests siyu_core", None);
         check("", None);
+    }
+
+    #[test]
+    fn node_tap_summary_lines_are_counted() {
+        check("# pass 11", Some((11, 0)));
+        check("# fail 2", Some((0, 2)));
+        check("# cancelled 1", Some((0, 1)));
+        check("# tests 13", None);
+        check("# skipped 0", None);
+        check("# todo 0", None);
+        check("# duration_ms 812.5", None);
+        check("    # pass 3", None);
+        check("# Subtest: pass 3", None);
+        check("# pass three", None);
+    }
+
+    #[test]
+    fn a_node_run_adds_its_passes_and_failures() {
+        let mut counts = Counts::default();
+        counts.add_lines([
+            "TAP version 13",
+            "# Subtest: replays the fixed log",
+            "ok 1 - replays the fixed log",
+            "1..3",
+            "# tests 3",
+            "# suites 0",
+            "# pass 2",
+            "# fail 1",
+            "# cancelled 0",
+            "# skipped 0",
+            "# todo 0",
+            "# duration_ms 1500.1",
+        ]);
+        assert_eq!(
+            counts,
+            Counts {
+                passed: 2,
+                failed: 1
+            }
+        );
     }
 
     #[test]

@@ -94,6 +94,9 @@ fn run_steps(args: &TestArgs, counts: &mut Counts) -> anyhow::Result<()> {
             )
         })?;
     }
+    // The JavaScript package: build, size, declarations, and its Node tests (some against the
+    // real server).
+    exec::step("js package", || crate::js_pkg::test(counts))?;
     Ok(())
 }
 

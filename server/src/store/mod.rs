@@ -114,10 +114,15 @@ impl MemberKey {
         }
     }
 
-    /// The member id inside the core state.
+    /// The member id inside the core state: the key itself when it fits an id, else a stable
+    /// digest of it (a brand member id may be up to the id limit on its own).
     pub fn core_member_id(&self) -> MemberId {
-        MemberId::parse(&self.member.replace(':', "-"))
-            .unwrap_or_else(|_| MemberId::parse("member").expect("valid"))
+        MemberId::parse(&self.member).unwrap_or_else(|_| {
+            let digest = self.member.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+            MemberId::parse(&format!("member:{digest:016x}")).expect("a valid id")
+        })
     }
 }
 

@@ -314,6 +314,7 @@ impl Writer {
 
     fn commit_group(&mut self, group: Vec<Job>) {
         metrics::histogram!("siyu_group_commit_jobs").record(group.len() as f64);
+        let started = std::time::Instant::now();
         let mut finishes: Vec<Finish> = Vec::with_capacity(group.len());
         let tx = match self.conn.transaction() {
             Ok(tx) => tx,
@@ -335,6 +336,8 @@ impl Writer {
             finishes.push(run_job(&tx, &mut caches, job));
         }
         let committed = tx.commit().map_err(StoreError::from);
+        // Writer time per group (decisions, statements, fsync): where the write path's time goes.
+        metrics::histogram!("siyu_group_commit_seconds").record(started.elapsed().as_secs_f64());
         if committed.is_err() {
             // Cached states may include uncommitted changes: forget them all; the log is the truth.
             self.members.clear();

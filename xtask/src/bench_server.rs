@@ -1,0 +1,326 @@
+//! `cargo xtask bench server`: check-in throughput and latency of the real server on a durable
+//! SQLite file, at 64 and 512 concurrent clients (each a distinct member), against the same
+//! check-in transaction written directly for PostgreSQL and run by `pgbench`, in the same run.
+//! Writes `target/bench/server.json` and prints a table.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use serde_json::{json, Value};
+use siyu_tests::pg_cluster;
+
+use crate::exec;
+
+/// Client counts measured.
+const CLIENT_COUNTS: [usize; 2] = [64, 512];
+/// Seconds of load per measurement.
+const SECONDS: u64 = 5;
+
+/// The check-in transaction, written directly against PostgreSQL: insert the day's check-in,
+/// append the ledger entry, update the balance.
+const PGBENCH_SCHEMA: &str = "
+DROP TABLE IF EXISTS checkins, ledger, balances;
+CREATE TABLE checkins (member BIGINT NOT NULL, day DATE NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (member, day));
+CREATE TABLE ledger (id BIGSERIAL PRIMARY KEY, member BIGINT NOT NULL, points INT NOT NULL, reason TEXT NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now());
+CREATE TABLE balances (member BIGINT PRIMARY KEY, balance BIGINT NOT NULL);";
+const PGBENCH_SCRIPT: &str = "\\set member random(1, 100000000)
+BEGIN;
+INSERT INTO checkins (member, day) VALUES (:member, CURRENT_DATE) ON CONFLICT DO NOTHING;
+INSERT INTO ledger (member, points, reason) VALUES (:member, 5, 'checkin');
+INSERT INTO balances (member, balance) VALUES (:member, 5) ON CONFLICT (member) DO UPDATE SET balance = balances.balance + 5;
+END;
+";
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Peak resident memory, in MB.
+    fn peak_rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+}
+
+fn release_bin(name: &str) -> PathBuf {
+    exec::repo_root().join("target/release").join(name)
+}
+
+fn start_server(db: &str) -> anyhow::Result<Server> {
+    let mut child = Command::new(release_bin("siyu-server"))
+        .args([
+            "serve",
+            "--db",
+            db,
+            "--listen",
+            "127.0.0.1:0",
+            "--session-rate",
+            "1000000",
+            "--sync-rate",
+            "1000000",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("start siyu-server")?;
+    let mut reader = BufReader::new(child.stdout.take().expect("piped"));
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .context("siyu-server did not say where it listens")?
+        .to_owned();
+    // Keep draining its stdout so that a later line never meets a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    Ok(Server { child, base })
+}
+
+fn provision(db: &str) -> anyhow::Result<()> {
+    let out = Command::new(release_bin("siyu-server"))
+        .args(["tenant", "create", "glow", "--db", db])
+        .output()?;
+    if !out.status.success() {
+        bail!("tenant create: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let campaign = exec::repo_root().join("campaigns/glow-skin.json");
+    let out = Command::new(release_bin("siyu-server"))
+        .args(["campaign", "publish"])
+        .arg(campaign)
+        .args(["--db", db])
+        .output()?;
+    if !out.status.success() {
+        bail!("campaign publish: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
+}
+
+fn loadgen(base: &str, clients: usize) -> anyhow::Result<Value> {
+    // Enough distinct members for the run at well over the target rate.
+    let sessions = (SECONDS as usize * 30_000).to_string();
+    let out = Command::new(release_bin("examples/loadgen"))
+        .args([
+            "--base",
+            base,
+            "--clients",
+            &clients.to_string(),
+            "--seconds",
+            &SECONDS.to_string(),
+            "--sessions",
+            &sessions,
+        ])
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !out.status.success() {
+        bail!("loadgen failed");
+    }
+    let result: Value = serde_json::from_slice(&out.stdout)?;
+    if result["ops"].as_u64().unwrap_or(0) == 0 {
+        bail!("the load generator completed no operation: {result}");
+    }
+    Ok(result)
+}
+
+/// Latency percentiles from pgbench's per-transaction logs (third column: µs).
+fn pgbench_percentiles(dir: &Path, prefix: &str) -> anyhow::Result<(f64, f64)> {
+    let mut latencies: Vec<u64> = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(prefix))
+        {
+            for line in std::fs::read_to_string(&path)?.lines() {
+                if let Some(micros) = line.split_whitespace().nth(2).and_then(|v| v.parse().ok()) {
+                    latencies.push(micros);
+                }
+            }
+            std::fs::remove_file(&path)?;
+        }
+    }
+    latencies.sort_unstable();
+    let at = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |us| *us as f64 / 1_000.0)
+    };
+    Ok((at(0.50), at(0.99)))
+}
+
+fn pgbench(url_db: &str, clients: usize, out_dir: &Path) -> anyhow::Result<Value> {
+    let script = out_dir.join("checkin.sql");
+    std::fs::write(&script, PGBENCH_SCRIPT)?;
+    let prefix = format!("pgbench-{clients}");
+    let out = Command::new(pg_cluster::bin_dir().join("pgbench"))
+        .args([
+            "-n",
+            "-c",
+            &clients.to_string(),
+            "-j",
+            "2",
+            "-T",
+            &SECONDS.to_string(),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &pg_cluster::PORT.to_string(),
+            "-U",
+            "postgres",
+            "-l",
+            "--log-prefix",
+            &prefix,
+            "-f",
+        ])
+        .arg(&script)
+        .arg(url_db)
+        .current_dir(out_dir)
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!(
+            "pgbench failed: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let tps = text
+        .lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .context("pgbench printed no tps")?;
+    let (p50, p99) = pgbench_percentiles(out_dir, &prefix)?;
+    Ok(json!({"clients": clients, "tps": tps, "p50_ms": p50, "p99_ms": p99}))
+}
+
+/// Group-commit figures from the server's metrics: mean jobs per commit and seconds per commit.
+fn group_commit_profile(base: &str) -> Value {
+    let text = Command::new("curl")
+        .args(["-s", &format!("{base}/metrics")])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let value = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let commits = value("siyu_group_commit_jobs_count");
+    json!({
+        "commits": commits,
+        "mean_jobs_per_commit": if commits > 0.0 { value("siyu_group_commit_jobs_sum") / commits } else { 0.0 },
+        "mean_commit_ms": if commits > 0.0 { value("siyu_group_commit_seconds_sum") / commits * 1_000.0 } else { 0.0 },
+        "writer_busy_seconds": value("siyu_group_commit_seconds_sum"),
+    })
+}
+
+/// Runs the benchmark.
+pub fn run() -> anyhow::Result<()> {
+    crate::toolchain::ensure_postgres()?;
+    exec::step("build (release)", || {
+        exec::run(exec::cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "siyu-server",
+            "--bin",
+            "siyu-server",
+            "--example",
+            "loadgen",
+        ]))
+    })?;
+    let out_dir = exec::repo_root().join("target/bench");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    std::fs::create_dir_all(&out_dir)?;
+
+    let mut siyu = Vec::new();
+    for clients in CLIENT_COUNTS {
+        exec::step(
+            &format!("siyu-server, durable SQLite, {clients} clients"),
+            || {
+                // A fresh file per run, so both runs start equal.
+                let db = format!(
+                    "sqlite://{}",
+                    out_dir.join(format!("siyu-{clients}.db")).display()
+                );
+                provision(&db)?;
+                let server = start_server(&db)?;
+                std::thread::sleep(Duration::from_millis(200));
+                let mut result = loadgen(&server.base, clients)?;
+                result["server_peak_rss_mb"] = json!(server.peak_rss_mb());
+                result["group_commit"] = group_commit_profile(&server.base);
+                println!("    {result}");
+                siyu.push(result);
+                Ok(())
+            },
+        )?;
+    }
+
+    pg_cluster::ensure_running();
+    let url = pg_cluster::fresh_database("siyu_pgbench");
+    let database = url.rsplit('/').next().expect("a database name").to_owned();
+    let out = pg_cluster::psql(&database, PGBENCH_SCHEMA);
+    if !out.status.success() {
+        bail!("pgbench schema: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let mut postgres = Vec::new();
+    for clients in CLIENT_COUNTS {
+        exec::step(
+            &format!("pgbench, same check-in transaction, {clients} clients"),
+            || {
+                let result = pgbench(&database, clients, &out_dir)?;
+                println!("    {result}");
+                postgres.push(result);
+                Ok(())
+            },
+        )?;
+    }
+
+    println!("\n| clients | siyu check-ins/s | p50 ms | p99 ms | RSS MB | pgbench tx/s | p50 ms | p99 ms | ratio |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut rows = Vec::new();
+    for (s, p) in siyu.iter().zip(&postgres) {
+        let ratio =
+            s["ops_per_second"].as_f64().unwrap_or(0.0) / p["tps"].as_f64().unwrap_or(f64::NAN);
+        println!(
+            "| {} | {:.0} | {:.2} | {:.2} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2}× |",
+            s["clients"],
+            s["ops_per_second"].as_f64().unwrap_or(0.0),
+            s["p50_ms"].as_f64().unwrap_or(0.0),
+            s["p99_ms"].as_f64().unwrap_or(0.0),
+            s["server_peak_rss_mb"].as_f64().unwrap_or(0.0),
+            p["tps"].as_f64().unwrap_or(0.0),
+            p["p50_ms"].as_f64().unwrap_or(0.0),
+            p["p99_ms"].as_f64().unwrap_or(0.0),
+            ratio
+        );
+        rows.push(json!({"siyu": s, "pgbench": p, "ratio": ratio}));
+    }
+    let report = json!({"seconds_per_run": SECONDS, "runs": rows});
+    std::fs::write(
+        out_dir.join("server.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
+    println!("\nwritten to {}", out_dir.join("server.json").display());
+    Ok(())
+}
