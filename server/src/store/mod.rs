@@ -287,3 +287,28 @@ pub fn merge_rows(campaign: &Campaign, target: &mut MemberLog, rows: &[LogRow]) 
     }
     merged
 }
+
+/// Folds log rows, ordered by member then sequence, into each member's state.
+pub fn states_by_member(
+    campaign: &CampaignId,
+    rows: impl IntoIterator<Item = StoreResult<(String, LogRow)>>,
+) -> StoreResult<Vec<(String, MemberState)>> {
+    let mut grouped: Vec<(String, Vec<LogRow>)> = Vec::new();
+    for row in rows {
+        let (member, row) = row?;
+        match grouped.last_mut() {
+            Some((m, rows)) if *m == member => rows.push(row),
+            _ => grouped.push((member, vec![row])),
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(member, rows)| {
+            let key = MemberKey {
+                campaign: campaign.clone(),
+                member: member.clone(),
+            };
+            Ok((member, MemberLog::replay(key, rows)?.state))
+        })
+        .collect()
+}

@@ -674,31 +674,15 @@ impl Store for PostgresStore {
                 &[&id.as_str()],
             )
             .await?;
-        let mut grouped: Vec<(String, Vec<LogRow>)> = Vec::new();
-        for row in &rows {
-            let member: String = row.get(0);
-            let parsed: LogRow = serde_json::from_str(row.get::<_, &str>(1)).map_err(corrupt)?;
-            match grouped.last_mut() {
-                Some((m, rows)) if *m == member => rows.push(parsed),
-                _ => grouped.push((member, vec![parsed])),
-            }
-        }
-        grouped
-            .into_iter()
-            .map(|(member, rows)| {
+        super::states_by_member(
+            id,
+            rows.iter().map(|row| {
                 Ok((
-                    member.clone(),
-                    MemberLog::replay(
-                        MemberKey {
-                            campaign: id.clone(),
-                            member,
-                        },
-                        rows,
-                    )?
-                    .state,
+                    row.get::<_, String>(0),
+                    serde_json::from_str(row.get::<_, &str>(1)).map_err(corrupt)?,
                 ))
-            })
-            .collect()
+            }),
+        )
     }
 
     async fn stock(&self, campaign: &CampaignId) -> StoreResult<StockTaken> {

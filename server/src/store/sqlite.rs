@@ -1008,29 +1008,20 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let mut stmt = conn
                 .prepare("SELECT member, row FROM ops WHERE campaign = ?1 ORDER BY member, seq")?;
-            let mut grouped: Vec<(String, Vec<LogRow>)> = Vec::new();
             let rows = stmt.query_map([id.as_str()], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
             })?;
-            for row in rows {
-                let (member, json) = row?;
-                let row: LogRow =
-                    serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                match grouped.last_mut() {
-                    Some((m, rows)) if *m == member => rows.push(row),
-                    _ => grouped.push((member, vec![row])),
-                }
-            }
-            grouped
-                .into_iter()
-                .map(|(member, rows)| {
-                    let key = MemberKey {
-                        campaign: id.clone(),
-                        member: member.clone(),
-                    };
-                    Ok((member, MemberLog::replay(key, rows)?.state))
-                })
-                .collect()
+            super::states_by_member(
+                &id,
+                rows.map(|row| {
+                    let (member, json) = row?;
+                    Ok((
+                        member,
+                        serde_json::from_str(&json)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    ))
+                }),
+            )
         })
         .await
     }
