@@ -78,7 +78,7 @@ pub async fn session_create(
         }
     }
     let now = state.clock.now();
-    let device = match &body.device_token {
+    let (device, mut member) = match &body.device_token {
         Some(token) => {
             let claims = auth::verify_session(&state.session_secret, token, now, true)?;
             if claims.cmp != id.as_str() {
@@ -86,48 +86,40 @@ pub async fn session_create(
                     "the device token belongs to another campaign".into(),
                 ));
             }
-            if state.store.device(id, &claims.dev).await?.is_none() {
-                return Err(AppError::unauthorized(
+            let record = state.store.device(id, &claims.dev).await?.ok_or_else(|| {
+                AppError::unauthorized(
                     "invalid_token",
                     "this device is not known; create a new session",
-                ));
-            }
-            claims.dev
+                )
+            })?;
+            (claims.dev, record.member)
         }
         None => {
             state.limits.check_session(address.ip())?;
             let device = format!("d{}", auth::random_secret(12));
-            state
-                .store
-                .register_device(id, &device, &MemberKey::device(id, &device), now)
-                .await?;
-            device
+            let key = MemberKey::device(id, &device);
+            state.store.register_device(id, &device, &key, now).await?;
+            (device, key.member)
         }
     };
     if let Some(token) = &body.member_token {
-        let member = auth::verify_member(&tenant.member_secret, token, &tenant.id, now)?;
+        let bound = MemberKey::member(
+            id,
+            &auth::verify_member(&tenant.member_secret, token, &tenant.id, now)?,
+        );
         state
             .store
-            .bind_device(
-                &campaign,
-                &device,
-                &MemberKey::member(id, &member),
-                state.clock.as_ref(),
-            )
+            .bind_device(&campaign, &device, &bound, state.clock.as_ref())
             .await?;
+        member = bound.member;
     }
-    let record = state
-        .store
-        .device(id, &device)
-        .await?
-        .ok_or_else(|| AppError::unauthorized("invalid_token", "this device is not known"))?;
     let (token, expires_at) =
         auth::issue_session(&state.session_secret, &tenant.id, id, &device, now);
     let response = SessionResponse {
         token,
         expires_at: expires_at.as_millis(),
         device,
-        member: record.member,
+        member,
         server_time: now.as_millis(),
     };
     Ok((StatusCode::CREATED, ApiJson(response)))

@@ -45,7 +45,8 @@ const WRITE_QUEUE_JOBS_MAX: usize = 8_192;
 const MEMBER_CACHE_ENTRIES_MAX: usize = 8_192;
 /// Devices kept in the writer's cache.
 const DEVICE_CACHE_ENTRIES_MAX: usize = 65_536;
-/// Reader connections kept open.
+/// Reader connections: at most this many exist; readers beyond wait for one (opening a
+/// connection per read would cost more than the read).
 const READERS_MAX: usize = 8;
 
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
@@ -56,7 +57,10 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: SyncSender<Job>,
     readers: Mutex<Vec<Connection>>,
+    reader_permits: tokio::sync::Semaphore,
     campaigns: RwLock<HashMap<CampaignId, Arc<PublishedCampaign>>>,
+    /// Tenants never change once created, and every session asks for one.
+    tenants: RwLock<HashMap<TenantId, TenantRecord>>,
 }
 
 type Reply<T> = oneshot::Sender<StoreResult<T>>;
@@ -165,7 +169,9 @@ impl SqliteStore {
             path,
             writer,
             readers: Mutex::new(Vec::new()),
+            reader_permits: tokio::sync::Semaphore::new(READERS_MAX),
             campaigns: RwLock::new(HashMap::new()),
+            tenants: RwLock::new(HashMap::new()),
         })
     }
 
@@ -195,7 +201,13 @@ impl SqliteStore {
         &self,
         query: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        let conn = match self.readers.lock().expect("reader pool").pop() {
+        let _permit = self
+            .reader_permits
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let pooled = self.readers.lock().expect("reader pool").pop();
+        let conn = match pooled {
             Some(conn) => conn,
             None => open_connection(&self.path)?,
         };
@@ -205,10 +217,7 @@ impl SqliteStore {
         })
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let mut readers = self.readers.lock().expect("reader pool");
-        if readers.len() < READERS_MAX {
-            readers.push(conn);
-        }
+        self.readers.lock().expect("reader pool").push(conn);
         result
     }
 }
@@ -834,8 +843,12 @@ impl Store for SqliteStore {
     }
 
     async fn tenant(&self, id: &TenantId) -> StoreResult<Option<TenantRecord>> {
-        let id = id.clone();
-        self.read(move |conn| {
+        if let Some(tenant) = self.tenants.read().expect("tenant cache").get(id) {
+            return Ok(Some(tenant.clone()));
+        }
+        let key = id.clone();
+        let found = self.read(move |conn| {
+            let id = key;
             let row = conn
                 .prepare_cached("SELECT id, name, admin_key_hash, member_secret, origins FROM tenants WHERE id = ?1")?
                 .query_row([id.as_str()], tenant_from_row)
@@ -851,7 +864,14 @@ impl Store for SqliteStore {
             })
             .transpose()
         })
-        .await
+        .await?;
+        if let Some(tenant) = &found {
+            self.tenants
+                .write()
+                .expect("tenant cache")
+                .insert(id.clone(), tenant.clone());
+        }
+        Ok(found)
     }
 
     async fn publish_campaign(&self, campaign: &Campaign) -> StoreResult<Arc<PublishedCampaign>> {
