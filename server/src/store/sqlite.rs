@@ -291,9 +291,8 @@ fn write_rows(tx: &Transaction<'_>, key: &MemberKey, rows: &[LogRow]) -> StoreRe
             row.applied.is_some()
         ])?;
     }
-    let last = rows.last().map_or(0, |r| r.seq) as i64;
-    tx.prepare_cached("INSERT INTO members (campaign, member, seq) VALUES (?1, ?2, ?3) ON CONFLICT (campaign, member) DO UPDATE SET seq = excluded.seq")?
-        .execute(params![key.campaign.as_str(), key.member, last])?;
+    // No per-member row to update: the single writer serialises members, and the log's
+    // highest sequence is the cursor.
     Ok(())
 }
 
