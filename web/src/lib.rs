@@ -1,4 +1,27 @@
-//! Siyu's browser widgets: a thin yew adapter over `siyu-core`.
+//! Siyu's browser widgets — quiz, check-in, wallet — as a thin yew adapter over `siyu-core`.
 //!
-//! Empty on purpose: the widgets come with a later issue. The crate exists now so that the
-//! workspace layout (one folder per job) is in place from the start.
+//! A customer's action becomes an operation that `core::decide` judges on the local state at
+//! once (instant, offline); accepted, it is committed, kept in a persisted outbox and pushed to
+//! `POST /v1/sync`; the server's answer is the truth the outbox is rebased on.
+//!
+//! - [`member`]: the member as the widgets see it (server state + outbox → local state). Pure.
+//! - [`store`]: one shared store per (endpoint, campaign) on a page: persistence, sync, the
+//!   cross-tab lock, subscriptions.
+//! - [`widgets`]: the yew components, one reducer each.
+//! - [`embed`]: what the loader (`www/siyu.js`) calls: mount a widget in a custom element's
+//!   shadow root, and `Siyu.identify`.
+//! - [`i18n`]: every string, in zh-CN and en.
+//!
+//! **No business rule lives here:** what an action earns, costs or is refused for is decided by
+//! `siyu-core`; the widgets only render its read models (`view::wallet`, `view::calendar`,
+//! `quiz::next_question` …).
+
+pub mod browser;
+pub mod embed;
+pub mod i18n;
+pub mod member;
+pub mod store;
+pub mod widgets;
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests;

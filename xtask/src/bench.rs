@@ -20,6 +20,8 @@ pub enum BenchTarget {
     CoreWasm,
     /// The server under load (SQLite) against pgbench on PostgreSQL (`bench_server.rs`).
     Server,
+    /// The widgets: bytes a landing page downloads, time to the first quiz question, vs SurveyJS.
+    Web,
 }
 
 impl BenchTarget {
@@ -27,7 +29,7 @@ impl BenchTarget {
     fn cargo_args(self) -> &'static [&'static str] {
         match self {
             BenchTarget::Core => &["-p", "siyu-core", "--bench", "core"],
-            BenchTarget::Server => &[],
+            BenchTarget::Server | BenchTarget::Web => &[],
             BenchTarget::CoreWasm => &[
                 "-p",
                 "siyu-core",
@@ -53,6 +55,9 @@ pub struct BenchArgs {
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.target == BenchTarget::Server {
         return crate::bench_server::run();
+    }
+    if args.target == BenchTarget::Web {
+        return crate::web::bench();
     }
     let mut cmd = exec::cargo();
     cmd.arg("bench").args(args.target.cargo_args());

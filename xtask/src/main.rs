@@ -6,12 +6,14 @@
 
 mod bench;
 mod bench_server;
+mod demo;
 mod demo_walk;
 mod exec;
 mod js_pkg;
 mod summary;
 mod test_cmd;
 mod toolchain;
+mod web;
 
 use std::process::ExitCode;
 
@@ -32,8 +34,10 @@ enum Command {
     /// Installs what is missing first, stops at the first failing step, and always ends with
     /// one line `xtask: N passed, M failed`.
     Test(test_cmd::TestArgs),
-    /// Check the wasm target, then walk through the demo.
-    Demo,
+    /// Build the site, start the server with the demo brands, print the pages' addresses.
+    ///
+    /// `--walk` prints the scripted 30-day walk through the rules engine instead.
+    Demo(demo::DemoArgs),
     /// Run a benchmark suite (criterion); arguments after `--` go to the bench binary.
     Bench(bench::BenchArgs),
 }
@@ -43,16 +47,9 @@ fn main() -> ExitCode {
     match cli.command {
         // `test` reports its own errors, because its summary line must be the last one printed.
         Command::Test(args) => test_cmd::run(&args),
-        Command::Demo => exit_code(demo()),
+        Command::Demo(args) => exit_code(demo::run(&args)),
         Command::Bench(args) => exit_code(bench::run(&args)),
     }
-}
-
-/// The demo builds for the browser, so it needs the wasm target, but not the test browser.
-fn demo() -> anyhow::Result<()> {
-    let target = toolchain::ensure_wasm_target()?;
-    println!("{target}");
-    demo_walk::run()
 }
 
 fn exit_code(result: anyhow::Result<()>) -> ExitCode {

@@ -97,6 +97,9 @@ fn run_steps(args: &TestArgs, counts: &mut Counts) -> anyhow::Result<()> {
     // The JavaScript package: build, size, declarations, and its Node tests (some against the
     // real server).
     exec::step("js package", || crate::js_pkg::test(counts))?;
+    exec::step("widgets", || {
+        crate::web::test(args.skip_browser, args.no_install, counts)
+    })?;
     Ok(())
 }
 

@@ -1,0 +1,157 @@
+// Check-in, make-up, redeem and member binding against the real server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, balance } from '../lib/server.mjs';
+import { launch, phone, watch, ready, synced, sessionToken, recordEvents, events } from '../lib/browser.mjs';
+
+let server;
+let browser;
+before(async () => { server = await startServer(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+const DAY_MS = 86_400_000;
+const SHANGHAI_MS = 8 * 3_600_000;
+/** The start of today in Asia/Shanghai (no daylight saving), and a day as YYYY-MM-DD. */
+const startOfToday = () => Math.floor((Date.now() + SHANGHAI_MS) / DAY_MS) * DAY_MS - SHANGHAI_MS;
+const dayOf = (ms) => new Date(ms + SHANGHAI_MS).toISOString().slice(0, 10);
+
+test('checking in shows streak 1, and the wallet on the page updates at once', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  const problems = watch(page);
+  await recordEvents(page);
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-checkin');
+  await ready(page, 'siyu-wallet');
+  await synced(page);
+  // Offline, so that only the local, optimistic change can update the wallet.
+  await context.setOffline(true);
+  const checkin = page.locator('siyu-checkin');
+  await checkin.locator('button.primary.big').click();
+  assert.equal(await checkin.locator('.streak').getAttribute('data-streak'), '1');
+  assert.equal(await page.locator('siyu-wallet .amount').getAttribute('data-balance'), '5');
+  assert.match(await checkin.locator('.celebrate').textContent(), /Checked in! \+5 points/);
+  await context.setOffline(false);
+  await synced(page);
+  const { state } = await server.exportMe(await sessionToken(page, 'glow-skin'));
+  const today = dayOf(Date.now());
+  assert.deepEqual(Object.keys(state.checkins.days), [today]);
+  assert.equal(balance(state), 5);
+  const checkins = (await events(page)).filter((e) => e.name === 'siyu:checkin');
+  assert.equal(checkins.length, 1);
+  assert.equal(checkins[0].target, 'SIYU-CHECKIN');
+  assert.equal(checkins[0].detail.streak, 1);
+  assert.equal(checkins[0].detail.day, today);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a day the server saw missed is made up for its price, then a reward is redeemed', async () => {
+  // The brand's member checked in two days ago (late evening, synced within the 48-hour
+  // grace window) and bought something; yesterday was missed.
+  const member = `m-makeup-${Date.now()}`;
+  const token = server.memberToken('glow', member);
+  const api = await server.session('glow-skin', { memberToken: token });
+  const dayBeforeYesterday = startOfToday() - DAY_MS - 60_000;
+  const pushed = await server.sync(api.token, 'glow-skin', [{ id: `api-${member}`, occurred_at: dayBeforeYesterday, op: { type: 'checkin' } }]);
+  assert.equal(pushed.results[0].status, 'accepted', JSON.stringify(pushed.results[0]));
+  await server.credit('glow', member, 'glow-skin', `order-${member}`, 10_000);
+
+  const context = await phone(browser);
+  const page = await context.newPage();
+  const problems = watch(page);
+  await recordEvents(page);
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-checkin');
+  await page.evaluate((t) => window.Siyu.identify(t), token);
+  const wallet = page.locator('siyu-wallet');
+  await wallet.locator('.amount[data-balance="105"]').waitFor();
+
+  const checkin = page.locator('siyu-checkin');
+  const yesterday = dayOf(startOfToday() - DAY_MS);
+  const missed = checkin.locator(`button.day.missed[data-day="${yesterday}"]`);
+  await missed.click();
+  const dialog = checkin.locator('.dialog');
+  assert.match(await dialog.textContent(), /for 30 points\? You'll have 75 left/);
+  await dialog.locator('button.primary').click();
+  await checkin.locator(`.day.made-up[data-day="${yesterday}"]`).waitFor();
+  assert.equal(await wallet.locator('.amount').getAttribute('data-balance'), '75');
+  assert.equal(await checkin.locator('.streak').getAttribute('data-streak'), '2');
+
+  // Today makes three in a row: 15 points and the 3-check-in milestone's 20.
+  await checkin.locator('button.primary.big').click();
+  assert.equal(await wallet.locator('.amount').getAttribute('data-balance'), '110');
+  assert.match(await checkin.locator('.celebrate').textContent(), /Milestone reached: 3 check-ins/);
+
+  await wallet.locator('li[data-reward="sample-serum"] button').click();
+  await wallet.locator('.dialog button.primary').click();
+  await wallet.locator('.celebrate').waitFor();
+  assert.equal(await wallet.locator('.amount').getAttribute('data-balance'), '10');
+  assert.ok(await wallet.locator('li[data-reward="sample-serum"] button').isDisabled(), 'the per-person limit is reached');
+  await synced(page);
+
+  const { state } = await server.exportMe(api.token);
+  assert.equal(state.member, `member:${member}`);
+  assert.equal(state.checkins.days[yesterday], 'made_up');
+  assert.equal(Object.keys(state.checkins.days).length, 3);
+  assert.deepEqual(state.redemptions.map((r) => r.reward), ['sample-serum']);
+  assert.equal(balance(state), 10);
+  const history = await wallet.locator('.history li').allTextContents();
+  assert.ok(history.some((line) => /Purchase of ¥100\.00/.test(line)), history.join(' | '));
+  assert.ok(history.some((line) => /Make up/.test(line)), history.join(' | '));
+  const names = (await events(page)).map((e) => e.name);
+  assert.deepEqual(names, ['siyu:checkin', 'siyu:checkin', 'siyu:redeem']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('identifying a member keeps what the device earned anonymously', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-checkin');
+  await page.locator('siyu-checkin button.primary.big').click();
+  await synced(page);
+  const member = `m-bind-${Date.now()}`;
+  await page.evaluate((t) => window.Siyu.identify(t), server.memberToken('glow', member));
+  await synced(page);
+  assert.equal(await page.locator('siyu-wallet .amount').getAttribute('data-balance'), '5');
+  const api = await server.session('glow-skin', { memberToken: server.memberToken('glow', member) });
+  const { state } = await server.exportMe(api.token);
+  assert.equal(state.member, `member:${member}`);
+  assert.equal(balance(state), 5);
+  await context.close();
+});
+
+test('a check-in the server refuses is explained, and its points are taken back', async () => {
+  // A phone that was offline for three days: its check-in reaches the server after the
+  // campaign's 48-hour grace window.
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await recordEvents(page);
+  const threeDaysAgo = Date.now() - 3 * DAY_MS;
+  await context.clock.setFixedTime(threeDaysAgo);
+  await page.route('**/v1/s*', (route) => route.abort('internetdisconnected'));
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-checkin');
+  const checkin = page.locator('siyu-checkin');
+  await checkin.locator('button.primary.big').click();
+  assert.equal(await page.locator('siyu-wallet .amount').getAttribute('data-balance'), '5');
+
+  await context.clock.setFixedTime(Date.now());
+  await page.unroute('**/v1/s*');
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  const notice = checkin.locator('.notice');
+  await notice.waitFor({ timeout: 20_000 });
+  assert.match(await notice.textContent(), /Your check-in for .* wasn't accepted: it reached us more than 48 hours after it happened\. We've undone it\./);
+  await page.locator('siyu-wallet .amount[data-balance="0"]').waitFor();
+  assert.equal(await checkin.locator('.streak').getAttribute('data-streak'), '0');
+  const refused = (await events(page)).filter((e) => e.name === 'siyu:rejected');
+  assert.equal(refused.length, 1);
+  assert.equal(refused[0].detail.rule, 'claimed_time_outside_grace');
+  await notice.locator('button').click();
+  assert.equal(await checkin.locator('.notice').count(), 0);
+  const { state } = await server.exportMe(await sessionToken(page, 'glow-skin'));
+  assert.equal(balance(state), 0);
+  await context.close();
+});

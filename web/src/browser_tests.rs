@@ -1,0 +1,289 @@
+//! Widget units in headless Chromium (`cargo test -p siyu-web --target wasm32-unknown-unknown`,
+//! run by `cargo xtask test`): real DOM, real shadow roots, real localStorage, yew's scheduler
+//! flushed by hand. The endpoint is a closed port, so every widget here is offline: what they
+//! show comes from the core rules applied on the device.
+
+use std::rc::Rc;
+
+use siyu_core::campaign::QuestionKind;
+use siyu_core::checkin::Mark;
+use siyu_core::op::Op;
+use siyu_core::quiz::{self, Answer, Answers};
+use siyu_core::{Campaign, LocalDay, Timestamp};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use yew::Reducible;
+
+use crate::browser;
+use crate::store::{self, StoreHandle};
+use crate::widgets::checkin::{CheckinAction, CheckinFlow};
+use crate::widgets::wallet::{WalletAction, WalletFlow};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const DAY_MS: i64 = 86_400_000;
+/// 2026-11-29, early afternoon in Shanghai.
+const NOON: i64 = 1_796_011_200_000;
+
+/// A fresh page state: no stores, no storage, the clock at `now`; an endpoint nobody answers
+/// (unique per test, since it names the storage records) with the beauty campaign cached.
+fn fresh(name: &str, now: i64) -> String {
+    store::reset_for_tests();
+    browser::fix_clock(Some(now));
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.clear().unwrap();
+    let endpoint = format!("http://127.0.0.1:9/{name}");
+    let cached = format!(
+        r#"{{"etag":null,"json":{}}}"#,
+        serde_json::to_string(siyu_core::demo::BEAUTY_JSON).unwrap()
+    );
+    storage
+        .set_item(&format!("siyu:1:{endpoint}|glow-skin:campaign"), &cached)
+        .unwrap();
+    endpoint
+}
+
+fn host(tag: &str, lang: &str) -> web_sys::HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host: web_sys::HtmlElement = document.create_element(tag).unwrap().unchecked_into();
+    host.set_attribute("campaign", "glow-skin").unwrap();
+    host.set_attribute("lang", lang).unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    host
+}
+
+fn shadow(host: &web_sys::HtmlElement) -> web_sys::ShadowRoot {
+    host.shadow_root()
+        .expect("the widget renders in a shadow root")
+}
+
+fn text(host: &web_sys::HtmlElement, selector: &str) -> String {
+    shadow(host)
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .text_content()
+        .unwrap_or_default()
+}
+
+fn attribute(host: &web_sys::HtmlElement, selector: &str, name: &str) -> String {
+    shadow(host)
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .get_attribute(name)
+        .unwrap_or_default()
+}
+
+fn click(host: &web_sys::HtmlElement, selector: &str) {
+    let element: web_sys::HtmlElement = shadow(host)
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .unchecked_into();
+    element.click();
+}
+
+/// Answers every shown question with its first offered option (or the scale's minimum).
+fn first_answers(campaign: &Campaign) -> Answers {
+    let quiz = campaign.quiz.as_ref().unwrap();
+    let mut answers = Answers::new();
+    while let Some(question) = quiz::next_question(quiz, &answers) {
+        let first = || {
+            quiz::offered_options(question, &answers)
+                .next()
+                .unwrap()
+                .id
+                .clone()
+        };
+        let answer = match question.kind {
+            QuestionKind::SingleChoice | QuestionKind::ImageChoice => Answer::Choice(first()),
+            QuestionKind::MultipleChoice => Answer::Choices(vec![first()]),
+            QuestionKind::Scale => Answer::Scale(question.scale.as_ref().unwrap().min),
+        };
+        answers.insert(question.id.clone(), answer);
+    }
+    answers
+}
+
+fn store_of(endpoint: &str) -> StoreHandle {
+    StoreHandle(store::store_for(endpoint, "glow-skin", None))
+}
+
+#[wasm_bindgen_test]
+async fn the_quiz_renders_in_a_shadow_root_and_moves_on_after_an_answer() {
+    let endpoint = fresh("quiz", NOON);
+    let quiz = host("siyu-quiz", "en");
+    let _mounted = crate::embed::mount(quiz.clone(), "quiz", &endpoint, None).unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(
+        text(&quiz, ".question"),
+        "An hour after cleansing, with nothing on, how does your skin feel?"
+    );
+    assert_eq!(text(&quiz, ".count"), "Question 1 of 8");
+    click(&quiz, r#"button[data-option="tight"]"#);
+    yew::scheduler::flush().await;
+    assert_eq!(text(&quiz, ".count"), "Question 2 of 8");
+    // The theme defaults come from the campaign, behind the page's custom properties.
+    assert!(attribute(&quiz, ".siyu", "style").contains("--siyu-primary,#c2185b"));
+}
+
+#[wasm_bindgen_test]
+async fn the_lang_attribute_picks_the_language() {
+    let endpoint = fresh("lang", NOON);
+    let quiz = host("siyu-quiz", "zh-CN");
+    let _mounted = crate::embed::mount(quiz.clone(), "quiz", &endpoint, None).unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(text(&quiz, ".count"), "第 1 题，共 8 题");
+    assert_eq!(attribute(&quiz, ".siyu", "lang"), "zh-CN");
+}
+
+#[wasm_bindgen_test]
+async fn a_checkin_in_one_widget_shows_in_the_wallet_at_once() {
+    let endpoint = fresh("shared", NOON);
+    let checkin = host("siyu-checkin", "en");
+    let wallet = host("siyu-wallet", "en");
+    let _a = crate::embed::mount(checkin.clone(), "checkin", &endpoint, None).unwrap();
+    let _b = crate::embed::mount(wallet.clone(), "wallet", &endpoint, None).unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(attribute(&wallet, ".amount", "data-balance"), "0");
+    click(&checkin, "button.primary.big");
+    yew::scheduler::flush().await;
+    assert_eq!(attribute(&checkin, ".streak", "data-streak"), "1");
+    assert_eq!(attribute(&wallet, ".amount", "data-balance"), "5");
+    assert_eq!(attribute(&wallet, ".sync", "data-pending"), "1");
+}
+
+#[wasm_bindgen_test]
+async fn the_outbox_survives_a_reload_and_rebuilds_the_same_state() {
+    let endpoint = fresh("reload", NOON);
+    let store = store_of(&endpoint);
+    store.perform(Op::Checkin {}, None).unwrap();
+    let outbox = browser::load_text(&store.key("outbox")).unwrap();
+    assert!(outbox.contains(r#""type":"checkin""#), "{outbox}");
+    let before = store.read().member.as_ref().unwrap().local().clone();
+    // A reload: the page's stores are gone, localStorage is not.
+    store::reset_for_tests();
+    let reloaded = store_of(&endpoint);
+    let inner = reloaded.read();
+    let member = inner.member.as_ref().unwrap();
+    assert_eq!(member.outbox().len(), 1);
+    assert_eq!(member.local(), &before);
+}
+
+#[wasm_bindgen_test]
+async fn a_missed_day_is_made_up_through_the_checkin_reducer_at_its_price() {
+    let endpoint = fresh("makeup", NOON - 2 * DAY_MS);
+    let store = store_of(&endpoint);
+    let campaign = store.read().member.as_ref().unwrap().campaign().clone();
+    // Two days ago: the quiz (50 points) and a check-in (5); yesterday: nothing.
+    store
+        .perform(
+            Op::SubmitQuiz {
+                answers: first_answers(&campaign),
+            },
+            None,
+        )
+        .unwrap();
+    store.perform(Op::Checkin {}, None).unwrap();
+    browser::fix_clock(Some(NOON));
+    let yesterday = campaign
+        .zone()
+        .local_day(Timestamp::from_millis(NOON - DAY_MS));
+    let flow = Rc::new(CheckinFlow::new(
+        Some(store.clone()),
+        None,
+        siyu_core::locale::Locale::En,
+    ));
+    let flow = flow.reduce(CheckinAction::AskMakeup(yesterday));
+    assert_eq!(flow.confirming, Some(yesterday));
+    let flow = flow.reduce(CheckinAction::ConfirmMakeup);
+    assert_eq!(flow.error, None);
+    let lines = flow.celebration.clone().unwrap().1;
+    assert_eq!(
+        lines[0],
+        format!(
+            "{} made up (−30 points)",
+            crate::i18n::date(siyu_core::locale::Locale::En, yesterday)
+        )
+    );
+    let inner = store.read();
+    let local = inner.member.as_ref().unwrap().local();
+    assert_eq!(local.checkins.days.get(&yesterday), Some(&Mark::MadeUp));
+    assert_eq!(local.ledger.balance(), 50 + 5 - 30);
+    let two_days_ago: LocalDay = yesterday.plus(-1);
+    assert_eq!(local.checkins.days.get(&two_days_ago), Some(&Mark::Done));
+}
+
+#[wasm_bindgen_test]
+async fn a_make_up_outside_its_window_is_refused_and_nothing_is_queued() {
+    let endpoint = fresh("window", NOON - 5 * DAY_MS);
+    let store = store_of(&endpoint);
+    store.perform(Op::Checkin {}, None).unwrap();
+    browser::fix_clock(Some(NOON));
+    let campaign = store.read().member.as_ref().unwrap().campaign().clone();
+    let four_days_ago = campaign
+        .zone()
+        .local_day(Timestamp::from_millis(NOON - 4 * DAY_MS));
+    let flow = Rc::new(CheckinFlow::new(
+        Some(store.clone()),
+        None,
+        siyu_core::locale::Locale::En,
+    ));
+    let flow = flow
+        .reduce(CheckinAction::AskMakeup(four_days_ago))
+        .reduce(CheckinAction::ConfirmMakeup);
+    assert!(matches!(
+        flow.error,
+        Some(siyu_core::Rejection::MakeupOutsideWindow { .. })
+    ));
+    assert_eq!(store.read().member.as_ref().unwrap().outbox().len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn redeeming_without_enough_points_is_refused_with_the_reason() {
+    let endpoint = fresh("redeem", NOON);
+    let store = store_of(&endpoint);
+    let flow = Rc::new(WalletFlow::new(Some(store.clone()), None));
+    let flow = flow
+        .reduce(WalletAction::AskRedeem("sample-serum".parse().unwrap()))
+        .reduce(WalletAction::ConfirmRedeem);
+    let Some(Err(rejection)) = &flow.result else {
+        panic!("expected a refusal, got {:?}", flow.result);
+    };
+    assert_eq!(
+        crate::i18n::why_local(siyu_core::locale::Locale::En, rejection),
+        "not enough points: 100 needed, 0 available"
+    );
+    assert!(store.read().member.as_ref().unwrap().outbox().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn the_page_hears_of_a_checkin_through_a_bubbling_event() {
+    let endpoint = fresh("events", NOON);
+    let checkin = host("siyu-checkin", "en");
+    let _mounted = crate::embed::mount(checkin.clone(), "checkin", &endpoint, None).unwrap();
+    yew::scheduler::flush().await;
+    let heard = Rc::new(std::cell::RefCell::new(None::<String>));
+    let document = web_sys::window().unwrap().document().unwrap();
+    let listener = {
+        let heard = heard.clone();
+        gloo_events::EventListener::new(&document, "siyu:checkin", move |event| {
+            let event: &web_sys::CustomEvent = event.unchecked_ref();
+            *heard.borrow_mut() = js_sys::JSON::stringify(&event.detail())
+                .ok()
+                .and_then(|s| s.as_string());
+        })
+    };
+    click(&checkin, "button.primary.big");
+    yew::scheduler::flush().await;
+    drop(listener);
+    let detail = heard
+        .borrow()
+        .clone()
+        .expect("the event reached the document");
+    assert!(
+        detail.contains(r#""streak":1"#) && detail.contains(r#""points":5"#),
+        "{detail}"
+    );
+}

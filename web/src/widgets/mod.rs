@@ -1,0 +1,200 @@
+//! The widgets: thin yew adapters. Each has one reducer over an `Action` enum; actions that
+//! change the member go to the shared [`Store`](crate::store::Store), which decides them with
+//! the core rules. Components only render read models (`core::view`, `core::quiz`) and wire
+//! callbacks named `on_<verb>`.
+
+pub mod app;
+pub mod checkin;
+pub mod quiz;
+pub mod wallet;
+
+use std::rc::Rc;
+
+use siyu_core::locale::Locale;
+use yew::prelude::*;
+
+use crate::i18n::{self, ui};
+use crate::store::{StoreHandle, WidgetKind};
+
+/// Re-renders the calling component whenever the store changes. Every component that reads
+/// the store calls it: yew skips a child whose properties did not change, and a store handle
+/// never changes.
+#[hook]
+pub fn use_store_updates(store: &StoreHandle) {
+    let update = use_force_update();
+    use_effect_with(store.clone(), move |store| {
+        let id = store.subscribe(Rc::new(move || update.force_update()));
+        let store = store.clone();
+        move || store.unsubscribe(id)
+    });
+}
+
+/// [`use_store_updates`], and records the widget as mounted while it is (for routing the
+/// server's refusals to the widget that explains them).
+#[hook]
+pub fn use_store(store: &StoreHandle, kind: WidgetKind) {
+    use_store_updates(store);
+    use_effect_with(store.clone(), move |store| {
+        store.mounted(kind);
+        let store = store.clone();
+        move || store.unmounted(kind)
+    });
+}
+
+/// What every widget gets.
+#[derive(Debug, Clone, PartialEq, Properties)]
+pub struct WidgetProps {
+    /// The shared store of the campaign.
+    pub store: StoreHandle,
+    /// The customer's language.
+    pub locale: Locale,
+    /// The custom element, where the host page's events are dispatched.
+    pub host: web_sys::HtmlElement,
+}
+
+/// Small icons, drawn rather than taken from an emoji font (which many devices and headless
+/// browsers lack).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Icon {
+    /// A milestone's gift.
+    Gift,
+    /// A streak.
+    Flame,
+    /// A celebration.
+    Burst,
+}
+
+/// An inline SVG icon in the current text colour, hidden from screen readers.
+pub fn icon(icon: Icon) -> Html {
+    let path = match icon {
+        Icon::Gift => "M2 7h12v3H2zM3 10h10v5H3zM7 7h2v8H7zM8 7C6 2 2 4 4.5 6.5M8 7c2-5 6-3 3.5-.5",
+        Icon::Flame => "M8 1c1 3 5 5 5 9a5 5 0 0 1-10 0c0-2 1-3 2-4 0 2 1 3 2 3-1-3 0-6 1-8z",
+        Icon::Burst => "M8 0l2 5 5-2-3 5 4 3-5 1 1 4-4-3-4 3 1-4-5-1 4-3-3-5 5 2z",
+    };
+    let fill = if icon == Icon::Gift {
+        "none"
+    } else {
+        "currentColor"
+    };
+    html! {
+        <svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
+            <path d={path} fill={fill} stroke="currentColor" stroke-width={if icon == Icon::Gift { "1.5" } else { "0" }} />
+        </svg>
+    }
+}
+
+/// Properties of [`StatusBar`].
+#[derive(Debug, Clone, PartialEq, Properties)]
+pub struct StatusBarProps {
+    pub store: StoreHandle,
+    pub kind: WidgetKind,
+    pub locale: Locale,
+}
+
+/// Sync status (pending operations, offline, syncing) and the server's refusals, explained.
+#[function_component(StatusBar)]
+pub fn status_bar(props: &StatusBarProps) -> Html {
+    use_store_updates(&props.store);
+    let locale = props.locale;
+    let u = ui(locale);
+    let notices = props.store.notices_for(props.kind);
+    let inner = props.store.read();
+    let Some(member) = inner.member.as_ref() else {
+        return html! {};
+    };
+    let pending = member.outbox().len();
+    let (class, text) = if pending == 0 {
+        if inner.syncing {
+            ("sync busy", u.syncing.to_owned())
+        } else {
+            ("sync ok", u.all_saved.to_owned())
+        }
+    } else if !inner.online {
+        (
+            "sync offline",
+            format!("{} · {}", i18n::pending(locale, pending), u.offline),
+        )
+    } else if inner.syncing {
+        (
+            "sync busy",
+            format!("{} · {}", i18n::pending(locale, pending), u.syncing),
+        )
+    } else {
+        ("sync waiting", i18n::pending(locale, pending))
+    };
+    let campaign = member.campaign().clone();
+    let zone = campaign.zone();
+    let error = inner.sync_error.clone();
+    drop(inner);
+    html! {
+        <div class="status">
+            { for notices.iter().map(|notice| {
+                let day = zone.local_day(notice.op.occurred_at);
+                let what = i18n::what(locale, &notice.op.op, day, &campaign);
+                let why = i18n::why(locale, &notice.rejection);
+                let id = notice.id;
+                let store = props.store.clone();
+                let on_dismiss = Callback::from(move |_| store.dismiss(id));
+                html! {
+                    <div class="notice" role="alert">
+                        <p>{ i18n::refused(locale, &what, &why) }</p>
+                        <button type="button" class="link" onclick={on_dismiss}>{ u.dismiss }</button>
+                    </div>
+                }
+            }) }
+            if let Some(error) = error {
+                <p class="sync error">{ error }</p>
+            }
+            <p class={classes!(class)} role="status" aria-live="polite" data-pending={pending.to_string()}>
+                { text }
+            </p>
+        </div>
+    }
+}
+
+/// Properties of [`Dialog`].
+#[derive(Debug, Clone, PartialEq, Properties)]
+pub struct DialogProps {
+    pub title: AttrValue,
+    pub text: AttrValue,
+    pub confirm: AttrValue,
+    pub cancel: AttrValue,
+    pub on_confirm: Callback<()>,
+    pub on_cancel: Callback<()>,
+}
+
+/// A confirmation: focus starts on the confirm button, Escape cancels.
+#[function_component(Dialog)]
+pub fn dialog(props: &DialogProps) -> Html {
+    let confirm_ref = use_node_ref();
+    {
+        let confirm_ref = confirm_ref.clone();
+        use_effect_with((), move |_| {
+            if let Some(button) = confirm_ref.cast::<web_sys::HtmlElement>() {
+                let _ = button.focus();
+            }
+        });
+    }
+    let on_cancel = props.on_cancel.clone();
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Escape" {
+            e.prevent_default();
+            on_cancel.emit(());
+        }
+    });
+    let on_confirm = props.on_confirm.reform(|_: MouseEvent| ());
+    let on_cancel = props.on_cancel.reform(|_: MouseEvent| ());
+    html! {
+        <div class="scrim">
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="siyu-dialog-title"
+                aria-describedby="siyu-dialog-text" {onkeydown}>
+                <h3 id="siyu-dialog-title">{ props.title.clone() }</h3>
+                <p id="siyu-dialog-text">{ props.text.clone() }</p>
+                <div class="actions">
+                    <button type="button" class="secondary" onclick={on_cancel}>{ props.cancel.clone() }</button>
+                    <button type="button" class="primary" ref={confirm_ref} onclick={on_confirm}>{ props.confirm.clone() }</button>
+                </div>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,83 @@
+// Siyu widget loader. A marketer's page needs two lines:
+//
+//   <script type="module" src="https://brand.example/siyu.js"></script>
+//   <siyu-checkin campaign="glow-skin"></siyu-checkin>
+//
+// Elements: <siyu-quiz>, <siyu-checkin>, <siyu-wallet>. Attributes: campaign (required),
+// endpoint (the Siyu server; default: where this script comes from), lang (zh-CN or en;
+// default: the browser's). Theme with CSS custom properties on the element or any ancestor:
+// --siyu-primary, --siyu-accent, --siyu-radius, --siyu-font.
+//
+// JS API: window.Siyu.identify(memberToken) binds this device to a brand member (points earned
+// anonymously are kept); events bubble from the element to the document: siyu:checkin,
+// siyu:quiz-complete (detail.tags), siyu:redeem, siyu:rejected.
+const base = new URL('./', import.meta.url);
+const origin = base.origin;
+
+// The campaign is fetched while the wasm loads, not after.
+const campaigns = new Map();
+function prefetch(endpoint, campaign) {
+  const key = endpoint + '|' + campaign;
+  if (!campaigns.has(key)) {
+    campaigns.set(key, fetch(endpoint + '/v1/campaigns/' + encodeURIComponent(campaign))
+      .then((r) => (r.ok ? r.text() : null))
+      .catch(() => null));
+  }
+  return campaigns.get(key);
+}
+
+const wasm = import(new URL('siyu-web.js', base).href).then(async (glue) => {
+  await glue.default({ module_or_path: new URL('siyu-web_bg.wasm', base) });
+  return glue;
+});
+
+class SiyuElement extends HTMLElement {
+  static get observedAttributes() { return ['campaign', 'endpoint', 'lang']; }
+
+  connectedCallback() { this.render(); }
+
+  disconnectedCallback() { this.unmount(); }
+
+  attributeChangedCallback() {
+    if (this.mounted) { this.unmount(); this.render(); }
+  }
+
+  unmount() {
+    if (this.mounted) { this.mounted.unmount(); this.mounted = null; }
+  }
+
+  render() {
+    const campaign = this.getAttribute('campaign');
+    if (!campaign || this.rendering) return;
+    const endpoint = (this.getAttribute('endpoint') || origin).replace(/\/+$/, '');
+    if (!this.shadowRoot) {
+      // Reserve some room until the widget arrives, so the page does not jump as much.
+      this.attachShadow({ mode: 'open' }).innerHTML =
+        '<div style="min-height:160px" aria-busy="true"></div>';
+    }
+    const campaignText = prefetch(endpoint, campaign);
+    this.rendering = true;
+    wasm.then((glue) => {
+      this.rendering = false;
+      if (this.isConnected && !this.mounted) {
+        this.mounted = glue.mount(this, this.kind, endpoint, campaignText);
+      }
+    }, (error) => {
+      this.rendering = false;
+      console.error('siyu: the widgets could not load', error);
+    });
+  }
+}
+
+for (const kind of ['quiz', 'checkin', 'wallet']) {
+  const name = 'siyu-' + kind;
+  if (!customElements.get(name)) {
+    customElements.define(name, class extends SiyuElement { get kind() { return kind; } });
+  }
+}
+
+window.Siyu = window.Siyu || {
+  version: 1,
+  ready: wasm.then(() => undefined),
+  identify: (memberToken) => wasm.then((glue) => glue.identify(memberToken)),
+};

@@ -1,0 +1,27 @@
+// The demo's service worker: pages, loader, widgets and pictures come from the network when
+// it is there and from the cache when it is not, so a demo page reloads offline (the widgets
+// keep their own data in localStorage). The API (/v1/…) is never cached.
+const CACHE = 'siyu-demo-v1';
+const SHELL = ['/', '/index.html', '/beauty.html', '/nest.html', '/hostile.html', '/demo.css',
+  '/demo.js', '/siyu.js', '/siyu-web.js', '/siyu-web_bg.wasm'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+self.addEventListener('activate', (event) => {
+  event.waitUntil(self.clients.claim());
+});
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'GET' || url.origin !== location.origin || url.pathname.startsWith('/v1/')) {
+    return;
+  }
+  event.respondWith(fetch(event.request).then((response) => {
+    if (response.ok) {
+      const copy = response.clone();
+      caches.open(CACHE).then((cache) => cache.put(event.request, copy));
+    }
+    return response;
+  }).catch(() => caches.match(event.request, { ignoreSearch: true })
+    .then((hit) => hit || Response.error())));
+});
