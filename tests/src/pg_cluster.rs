@@ -1,8 +1,8 @@
 //! A PostgreSQL server for tests and benchmarks: Debian's `postgresql` binaries (installed by
-//! `cargo xtask test` when missing), a cluster of our own under `target/siyu-pg`, listening on
+//! `cargo xtask test` when missing), a cluster of our own under `/tmp/siyu-pg-54329`, listening on
 //! 127.0.0.1 only, started once and reused; each user gets a fresh database.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// The cluster's port (not PostgreSQL's default, to stay clear of a system server).
@@ -23,8 +23,10 @@ pub fn bin_dir() -> PathBuf {
         .expect("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
 }
 
+/// The cluster's folder. Under the system's temporary folder, not the checkout: PostgreSQL runs
+/// as the `postgres` user, who may not be allowed into the checkout's parents (e.g. /root).
 fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/siyu-pg")
+    std::env::temp_dir().join(format!("siyu-pg-{PORT}"))
 }
 
 fn running_as_root() -> bool {
