@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::campaign::Campaign;
 use crate::ids::{CampaignId, OpId};
 use crate::member::MemberState;
-use crate::op::{decide, ClientOp, Context, Event, Rejection, StockTaken};
+use crate::op::{decide, Applied, ClientOp, Context, Event, Rejection, StockTaken};
 use crate::time::Timestamp;
 
 /// The protocol version this core speaks.
@@ -101,6 +101,14 @@ pub enum OpStatus {
 }
 
 impl OpStatus {
+    /// The status for an accepted operation: what changed and the net points.
+    pub fn accepted(applied: &Applied) -> Self {
+        Self::Accepted {
+            events: applied.events.clone(),
+            points_delta: applied.points_delta(),
+        }
+    }
+
     /// The status for a rejection.
     pub fn rejected(rejection: Rejection) -> Self {
         Self::Rejected {

@@ -366,10 +366,7 @@ mod tests {
             .map(|op| OpResult {
                 id: op.id.clone(),
                 status: match siyu_core::apply(campaign, server, op, &ctx) {
-                    Ok(applied) => OpStatus::Accepted {
-                        points_delta: applied.points_delta(),
-                        events: applied.events,
-                    },
+                    Ok(applied) => OpStatus::accepted(&applied),
                     Err(rejection) => OpStatus::rejected(rejection),
                 },
             })

@@ -106,10 +106,7 @@ impl MemberLog {
                 log.state.commit(applied);
             }
             let status = match (row.status, &row.applied) {
-                (OpStatus::Accepted { points_delta, .. }, Some(applied)) => OpStatus::Accepted {
-                    events: applied.events.clone(),
-                    points_delta,
-                },
+                (OpStatus::Accepted { .. }, Some(applied)) => OpStatus::accepted(applied),
                 (status, _) => status,
             };
             log.results
@@ -140,10 +137,7 @@ impl MemberLog {
         match decide(campaign, &self.state, op, ctx) {
             Ok(applied) => Decided {
                 op: op.clone(),
-                status: OpStatus::Accepted {
-                    events: applied.events.clone(),
-                    points_delta: applied.points_delta(),
-                },
+                status: OpStatus::accepted(&applied),
                 applied: Some(applied),
                 new: true,
             },

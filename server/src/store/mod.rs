@@ -312,3 +312,32 @@ pub fn states_by_member(
         })
         .collect()
 }
+
+/// Published campaigns kept in memory: every sync and session needs its campaign.
+#[derive(Debug, Default)]
+pub struct CampaignCache(
+    std::sync::RwLock<std::collections::HashMap<CampaignId, Arc<PublishedCampaign>>>,
+);
+
+impl CampaignCache {
+    /// The cached campaign.
+    pub fn get(&self, id: &CampaignId) -> Option<Arc<PublishedCampaign>> {
+        self.0.read().expect("campaign cache").get(id).cloned()
+    }
+
+    /// Caches a published campaign (replacing an older revision).
+    pub fn put(&self, published: Arc<PublishedCampaign>) {
+        self.0
+            .write()
+            .expect("campaign cache")
+            .insert(published.campaign.id.clone(), published);
+    }
+
+    /// Parses a stored campaign document and caches it.
+    pub fn load(&self, body: &str) -> StoreResult<Arc<PublishedCampaign>> {
+        let campaign = Campaign::parse(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let published = Arc::new(PublishedCampaign::new(campaign));
+        self.put(published.clone());
+        Ok(published)
+    }
+}

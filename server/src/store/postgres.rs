@@ -7,9 +7,8 @@
 //! commits). Member states are cached per instance and checked against the member row's
 //! sequence number: a stale cache catches up from the log.
 
-use std::collections::HashMap;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
@@ -23,8 +22,8 @@ use tokio_postgres::NoTls;
 
 use super::member_log::{LogRow, MemberLog};
 use super::{
-    is_anonymous, merge_rows, BrandJob, DeviceRecord, MemberExport, MemberKey, PublishedCampaign,
-    Store, StoreError, StoreResult, SyncJob, SyncOutcome, TenantRecord,
+    is_anonymous, merge_rows, BrandJob, CampaignCache, DeviceRecord, MemberExport, MemberKey,
+    PublishedCampaign, Store, StoreError, StoreResult, SyncJob, SyncOutcome, TenantRecord,
 };
 use crate::clock::{Clock, SystemClock};
 
@@ -38,7 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres
 /// The PostgreSQL store.
 pub struct PostgresStore {
     pool: Pool,
-    campaigns: RwLock<HashMap<CampaignId, Arc<PublishedCampaign>>>,
+    campaigns: CampaignCache,
     members: Mutex<LruCache<MemberKey, MemberLog>>,
 }
 
@@ -76,7 +75,7 @@ impl PostgresStore {
             .map_err(pool_error)?;
         let store = Self {
             pool,
-            campaigns: RwLock::new(HashMap::new()),
+            campaigns: CampaignCache::default(),
             members: Mutex::new(LruCache::new(
                 NonZeroUsize::new(MEMBER_CACHE_ENTRIES_MAX).expect("non-zero"),
             )),
@@ -439,44 +438,27 @@ impl Store for PostgresStore {
         .await?;
         tx.execute("INSERT INTO campaign_revisions (id, revision, body, published_at) VALUES ($1, $2, $3, $4)", &[&id, &revision, &published.json, &now]).await?;
         tx.commit().await?;
-        self.campaigns
-            .write()
-            .expect("campaign cache")
-            .insert(campaign.id.clone(), published.clone());
+        self.campaigns.put(published.clone());
         Ok(published)
     }
 
     async fn campaign(&self, id: &CampaignId) -> StoreResult<Option<Arc<PublishedCampaign>>> {
-        // Other instances may publish: a cached campaign is re-checked by revision.
+        // Other instances may publish: the cached revision is checked in one round trip, and
+        // the document is sent only when it changed.
+        let cached = self.campaigns.get(id);
+        let cached_revision = cached
+            .as_ref()
+            .map_or(-1, |c| i64::from(c.campaign.revision));
         let row = self
             .client()
             .await?
-            .query_opt(
-                "SELECT revision FROM campaigns WHERE id = $1",
-                &[&id.as_str()],
-            )
+            .query_opt("SELECT CASE WHEN revision = $2 THEN NULL ELSE body END FROM campaigns WHERE id = $1", &[&id.as_str(), &cached_revision])
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let revision: i64 = row.get(0);
-        if let Some(found) = self.campaigns.read().expect("campaign cache").get(id) {
-            if i64::from(found.campaign.revision) == revision {
-                return Ok(Some(found.clone()));
-            }
+        match row.get::<_, Option<String>>(0) {
+            None => Ok(cached),
+            Some(body) => self.campaigns.load(&body).map(Some),
         }
-        let body: String = self
-            .client()
-            .await?
-            .query_one("SELECT body FROM campaigns WHERE id = $1", &[&id.as_str()])
-            .await?
-            .get(0);
-        let published = Arc::new(PublishedCampaign::new(
-            Campaign::parse(&body).map_err(corrupt)?,
-        ));
-        self.campaigns
-            .write()
-            .expect("campaign cache")
-            .insert(id.clone(), published.clone());
-        Ok(Some(published))
     }
 
     async fn register_device(

@@ -32,8 +32,8 @@ use tokio::sync::oneshot;
 
 use super::member_log::{Decided, LogRow, MemberLog};
 use super::{
-    BrandJob, DeviceRecord, MemberExport, MemberKey, PublishedCampaign, Store, StoreError,
-    StoreResult, SyncJob, SyncOutcome, TenantRecord,
+    BrandJob, CampaignCache, DeviceRecord, MemberExport, MemberKey, PublishedCampaign, Store,
+    StoreError, StoreResult, SyncJob, SyncOutcome, TenantRecord,
 };
 use crate::clock::{Clock, SystemClock};
 
@@ -58,7 +58,7 @@ pub struct SqliteStore {
     writer: SyncSender<Job>,
     readers: Mutex<Vec<Connection>>,
     reader_permits: tokio::sync::Semaphore,
-    campaigns: RwLock<HashMap<CampaignId, Arc<PublishedCampaign>>>,
+    campaigns: CampaignCache,
     /// Tenants never change once created, and every session asks for one.
     tenants: RwLock<HashMap<TenantId, TenantRecord>>,
 }
@@ -175,7 +175,7 @@ impl SqliteStore {
             writer,
             readers: Mutex::new(Vec::new()),
             reader_permits: tokio::sync::Semaphore::new(READERS_MAX),
-            campaigns: RwLock::new(HashMap::new()),
+            campaigns: CampaignCache::default(),
             tenants: RwLock::new(HashMap::new()),
         })
     }
@@ -883,16 +883,13 @@ impl Store for SqliteStore {
         let published = self
             .submit(|reply| Job::Publish { campaign, reply })
             .await?;
-        self.campaigns
-            .write()
-            .expect("campaign cache")
-            .insert(published.campaign.id.clone(), published.clone());
+        self.campaigns.put(published.clone());
         Ok(published)
     }
 
     async fn campaign(&self, id: &CampaignId) -> StoreResult<Option<Arc<PublishedCampaign>>> {
-        if let Some(found) = self.campaigns.read().expect("campaign cache").get(id) {
-            return Ok(Some(found.clone()));
+        if let Some(found) = self.campaigns.get(id) {
+            return Ok(Some(found));
         }
         let key = id.clone();
         let body: Option<String> = self
@@ -906,14 +903,7 @@ impl Store for SqliteStore {
                 .map_err(Into::into)
             })
             .await?;
-        let Some(body) = body else { return Ok(None) };
-        let campaign = Campaign::parse(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let published = Arc::new(PublishedCampaign::new(campaign));
-        self.campaigns
-            .write()
-            .expect("campaign cache")
-            .insert(id.clone(), published.clone());
-        Ok(Some(published))
+        body.map(|body| self.campaigns.load(&body)).transpose()
     }
 
     async fn register_device(
