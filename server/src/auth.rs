@@ -54,6 +54,17 @@ pub fn random_secret(bytes: usize) -> String {
     hex::encode(buf)
 }
 
+/// A new device id: `d`, the creation time in milliseconds (12 hex digits), then 48 random bits.
+///
+/// Time first so that ids sort by creation: a day's new devices (and the members and log
+/// entries keyed by them) land side by side in the storage's indexes instead of on a random
+/// page each, which is most of what a commit writes. The random part keeps ids unguessable
+/// enough to be unique (a session token, not the id, is what proves a device).
+pub fn new_device_id(now: Timestamp) -> String {
+    let millis = u64::try_from(now.as_millis()).unwrap_or(0) & 0xffff_ffff_ffff;
+    format!("d{millis:012x}{}", random_secret(6))
+}
+
 /// Issues a session token.
 pub fn issue_session(
     secret: &[u8],

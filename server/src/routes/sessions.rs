@@ -96,7 +96,7 @@ pub async fn session_create(
         }
         None => {
             state.limits.check_session(address.ip())?;
-            let device = format!("d{}", auth::random_secret(12));
+            let device = auth::new_device_id(now);
             let key = MemberKey::device(id, &device);
             state.store.register_device(id, &device, &key, now).await?;
             (device, key.member)
