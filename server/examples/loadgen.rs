@@ -19,10 +19,10 @@ use std::io::Write as _;
 
 use anyhow::Context as _;
 use clap::Parser;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -58,10 +58,10 @@ async fn client(
     campaign: &str,
     sessions: &[String],
     next: &AtomicUsize,
+    mut connection: Option<Connection>,
     deadline: Instant,
 ) -> Tally {
     let mut tally = Tally::default();
-    let mut connection: Option<Connection> = None;
     let mut request = Vec::with_capacity(1024);
     while Instant::now() < deadline {
         let i = next.fetch_add(1, Ordering::Relaxed);
@@ -80,11 +80,8 @@ async fn client(
         let sent = Instant::now();
         let answer = match connection.as_mut() {
             Some(c) => c.exchange(&request).await,
-            None => match TcpStream::connect(address).await {
-                Ok(stream) => {
-                    let _ = stream.set_nodelay(true);
-                    connection.insert(Connection::new(stream)).exchange(&request).await
-                }
+            None => match Connection::open(address).await {
+                Ok(opened) => connection.insert(opened).exchange(&request).await,
                 Err(e) => Err(e),
             },
         };
@@ -108,8 +105,12 @@ async fn client(
 /// Whether the answer's first per-operation result is `accepted` (the results come first).
 fn first_result_accepted(body: &[u8]) -> bool {
     let text = String::from_utf8_lossy(body);
-    let Some(results) = text.find(r#""results":[{"#) else { return false };
-    text[results..].find(r#""status":""#).is_some_and(|at| text[results + at..].starts_with(r#""status":"accepted""#))
+    let Some(results) = text.find(r#""results":[{"#) else {
+        return false;
+    };
+    text[results..]
+        .find(r#""status":""#)
+        .is_some_and(|at| text[results + at..].starts_with(r#""status":"accepted""#))
 }
 
 /// A keep-alive HTTP/1.1 connection.
@@ -119,8 +120,13 @@ struct Connection {
 }
 
 impl Connection {
-    fn new(stream: TcpStream) -> Self {
-        Self { stream, buffer: Vec::with_capacity(8192) }
+    async fn open(address: &str) -> std::io::Result<Self> {
+        let stream = TcpStream::connect(address).await?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            stream,
+            buffer: Vec::with_capacity(8192),
+        })
     }
 
     /// Sends one request and reads its answer: status and body.
@@ -130,7 +136,9 @@ impl Connection {
         loop {
             let mut headers = [httparse::EMPTY_HEADER; 32];
             let mut response = httparse::Response::new(&mut headers);
-            let parsed = response.parse(&self.buffer).map_err(std::io::Error::other)?;
+            let parsed = response
+                .parse(&self.buffer)
+                .map_err(std::io::Error::other)?;
             if let httparse::Status::Complete(head) = parsed {
                 let status = response.code.unwrap_or(0);
                 let length = response
@@ -204,11 +212,28 @@ async fn main() -> anyhow::Result<()> {
         .context("--base must be http://host:port")?
         .trim_end_matches('/')
         .to_owned();
+    // Connections are opened before the clock starts: what is measured is check-ins, not the
+    // kernel's accept queue filling up when hundreds of clients connect in the same instant.
+    let connections: Vec<Option<Connection>> = stream::iter(0..args.clients)
+        .map(|_| {
+            let address = address.clone();
+            async move { Connection::open(&address).await.ok() }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.seconds);
-    let workers = (0..args.clients).map(|_| {
-        let (address, campaign, sessions, next) = (address.clone(), args.campaign.clone(), sessions.clone(), next.clone());
-        tokio::spawn(async move { client(&address, &campaign, &sessions, &next, deadline).await })
+    let workers = connections.into_iter().map(|connection| {
+        let (address, campaign, sessions, next) = (
+            address.clone(),
+            args.campaign.clone(),
+            sessions.clone(),
+            next.clone(),
+        );
+        tokio::spawn(async move {
+            client(&address, &campaign, &sessions, &next, connection, deadline).await
+        })
     });
     let mut latencies = Vec::new();
     let (mut errors, mut rejected) = (0, 0);
@@ -231,7 +256,10 @@ async fn main() -> anyhow::Result<()> {
         "seconds": elapsed,
         "ops_per_second": latencies.len() as f64 / elapsed,
         "p50_ms": percentile(0.50),
+        "p90_ms": percentile(0.90),
         "p99_ms": percentile(0.99),
+        "p999_ms": percentile(0.999),
+        "max_ms": percentile(1.0),
         "errors": errors,
         "rejected": rejected,
         "ran_out_of_sessions": next.load(Ordering::Relaxed) >= sessions.len(),

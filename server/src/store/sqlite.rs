@@ -8,9 +8,11 @@
 //! fsyncs the log and only then sends that group's replies: an acknowledged operation is on
 //! disk. While the syncer waits for the disk, the writer already runs the next group, so the
 //! fsync latency is overlapped rather than paid in series (the syncer covers every group
-//! committed before its fsync started). Checkpoints (`synchronous = NORMAL` in WAL mode) sync
-//! the log before copying it into the database and the database before reusing the log, so a
-//! commit is always durable in one of the two.
+//! committed before its fsync started). A third thread, the *checkpointer*, copies the log
+//! into the database ahead of the writer, so that the writer's own checkpoint (which lets the
+//! log restart) only tops up the last frames. Checkpoints (`synchronous = NORMAL` in WAL
+//! mode) sync the log before copying it into the database and the database before reusing
+//! the log, so a commit is always durable in one of the two.
 //!
 //! **Per-member serialisation** comes free: one writer. Member states, stock and device
 //! contacts are cached in the writer; the log stays the truth (a cache miss replays it), and a
@@ -354,12 +356,14 @@ fn sync_log(wal: &Path, committed: Receiver<Vec<Finish>>) {
     while let Ok(first) = committed.recv() {
         let mut groups = vec![first];
         groups.extend(committed.try_iter());
+        let started = std::time::Instant::now();
         let synced = (|| -> std::io::Result<()> {
             if log.is_none() {
                 log = Some(std::fs::File::open(wal)?);
             }
             log.as_ref().expect("opened above").sync_data()
         })();
+        metrics::histogram!("siyu_log_sync_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("siyu_log_syncs_groups").record(groups.len() as f64);
         if let Err(e) = &synced {
             tracing::error!(error = %e, "fsync of the write-ahead log failed");
@@ -505,11 +509,11 @@ fn run_job(tx: &Transaction<'_>, caches: &mut Caches<'_>, job: Job) -> Finish {
     macro_rules! in_savepoint {
         ($reply:ident, $body:expr) => {{
             let outcome = (|| -> StoreResult<_> {
-                tx.execute_batch("SAVEPOINT job")?;
+                tx.prepare_cached("SAVEPOINT job")?.execute([])?;
                 let value = $body;
                 match value {
                     Ok(v) => {
-                        tx.execute_batch("RELEASE job")?;
+                        tx.prepare_cached("RELEASE job")?.execute([])?;
                         Ok(v)
                     }
                     Err(e) => {
