@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use axum::serve::ListenerExt as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use siyu_core::ids::TenantId;
 
@@ -153,6 +154,13 @@ pub async fn main() -> anyhow::Result<()> {
             }
             tracing::info!(%address, "listening");
             let service = app(state, www).into_make_service_with_connect_info::<SocketAddr>();
+            // No Nagle: a compressed or streamed answer goes out in several writes, and a small
+            // write behind an unacknowledged one would wait for the peer's delayed ACK (40 ms).
+            let listener = listener.tap_io(|stream| {
+                if let Err(e) = stream.set_nodelay(true) {
+                    tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+                }
+            });
             // Graceful: on SIGINT/SIGTERM stop accepting, finish in-flight requests, then exit.
             axum::serve(listener, service)
                 .with_graceful_shutdown(shutdown_signal())
