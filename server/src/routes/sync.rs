@@ -56,7 +56,9 @@ pub async fn sync_push(
         ops: request.ops,
         actor: Actor::Customer,
     };
+    let stored = std::time::Instant::now();
     let outcome = state.store.sync(campaign, job, state.clock.clone()).await?;
+    metrics::histogram!("siyu_sync_store_seconds").record(stored.elapsed().as_secs_f64());
     for result in &outcome.results {
         let status = match &result.status {
             siyu_core::protocol::OpStatus::Accepted { .. } => "accepted",
