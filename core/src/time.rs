@@ -110,16 +110,57 @@ impl fmt::Display for CivilDate {
     }
 }
 
+impl CivilDate {
+    /// `YYYY-MM-DD` in ASCII, for years 0–9999 (every date `new` and `parse` make).
+    ///
+    /// Dates are most of what a member's state writes (ledger days, expiries, the calendar):
+    /// written digit by digit they skip the formatting machinery, which showed up in the
+    /// endpoint's profile.
+    fn to_ascii(self) -> Option<[u8; 10]> {
+        let year = u32::try_from(self.year).ok().filter(|y| *y <= 9_999)?;
+        let (month, day) = (u32::from(self.month), u32::from(self.day));
+        if month > 99 || day > 99 {
+            return None;
+        }
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        Some([
+            digit(year / 1_000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month / 10),
+            digit(month),
+            b'-',
+            digit(day / 10),
+            digit(day),
+        ])
+    }
+}
+
 impl Serialize for CivilDate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        match self.to_ascii() {
+            Some(ascii) => serializer.serialize_str(std::str::from_utf8(&ascii).expect("ASCII")),
+            None => serializer.collect_str(self),
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for CivilDate {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
+        /// Reads the text where it lies (no copy into a `String` first).
+        struct DateVisitor;
+        impl serde::de::Visitor<'_> for DateVisitor {
+            type Value = CivilDate;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date of the form YYYY-MM-DD")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<CivilDate, E> {
+                CivilDate::parse(text).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(DateVisitor)
     }
 }
 

@@ -51,6 +51,37 @@ fn malformed_dates_are_refused() {
 }
 
 #[test]
+fn dates_on_the_wire_are_written_as_displayed_and_read_back() {
+    for (year, month, day) in [
+        (0, 1, 1),
+        (7, 3, 9),
+        (999, 12, 31),
+        (2026, 11, 28),
+        (9_999, 12, 31),
+    ] {
+        let date = CivilDate::new(year, month, day).unwrap();
+        let json = serde_json::to_string(&date).unwrap();
+        assert_eq!(json, format!("\"{date}\""));
+        assert_eq!(serde_json::from_str::<CivilDate>(&json).unwrap(), date);
+    }
+    // Beyond four digits (only a hand-built value can be) the text still matches Display.
+    let far = CivilDate {
+        year: 12_345,
+        month: 1,
+        day: 2,
+    };
+    assert_eq!(serde_json::to_string(&far).unwrap(), "\"12345-01-02\"");
+    // Map keys and escaped text read like any string; a wrong type says what was expected.
+    let days: std::collections::BTreeMap<LocalDay, u8> =
+        serde_json::from_str(r#"{"2026-11-28": 1, "2026\u002d11-29": 2}"#).unwrap();
+    assert_eq!(days.len(), 2);
+    let error = serde_json::from_str::<CivilDate>("20261128")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("YYYY-MM-DD"), "{error}");
+}
+
+#[test]
 fn month_boundaries_are_computed_from_the_calendar() {
     let day = LocalDay::parse("2024-02-17").unwrap();
     assert_eq!(day.first_of_month().to_string(), "2024-02-01");
