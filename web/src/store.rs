@@ -280,6 +280,19 @@ impl Store {
         self.inner.borrow()
     }
 
+    /// Reads the member with the server-corrected clock, for a widget's render.
+    ///
+    /// # Panics
+    /// Before the member is there: widgets are mounted only once it is.
+    pub fn with_member<R>(&self, read: impl FnOnce(&Member, Timestamp) -> R) -> R {
+        let inner = self.inner.borrow();
+        let member = inner
+            .member
+            .as_ref()
+            .expect("widgets render once the member is there");
+        read(member, browser::now(inner.offset_ms))
+    }
+
     /// The device's clock corrected to the server's.
     pub fn now(&self) -> Timestamp {
         browser::now(self.inner.borrow().offset_ms)

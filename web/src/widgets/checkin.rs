@@ -185,18 +185,12 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
         use_reducer(move || CheckinFlow::new(Some(store), Some(host), locale))
     };
     let reduced_motion = use_memo((), |_| browser::reduced_motion());
-    let (calendar, balance) = {
-        let inner = props.store.read();
-        let member = inner
-            .member
-            .as_ref()
-            .expect("widgets render once the member is there");
-        let now = browser::now(inner.offset_ms);
-        let campaign = member.campaign().clone();
-        let calendar = siyu_core::view::calendar(&campaign, member.local(), now);
-        let balance = member.local().settled(&campaign, now).ledger.balance();
+    let (calendar, balance) = props.store.with_member(|member, now| {
+        let campaign = member.campaign();
+        let calendar = siyu_core::view::calendar(campaign, member.local(), now);
+        let balance = member.local().settled(campaign, now).ledger.balance();
         (calendar, balance)
-    };
+    });
     let status =
         html! { <StatusBar store={props.store.clone()} kind={WidgetKind::Checkin} {locale} /> };
     let Some(calendar) = calendar else {

@@ -261,14 +261,9 @@ impl Reducible for QuizFlow {
 pub fn quiz_widget(props: &WidgetProps) -> Html {
     use_store(&props.store, WidgetKind::Quiz);
     let locale = props.locale;
-    let (campaign, completed) = {
-        let inner = props.store.read();
-        let member = inner
-            .member
-            .as_ref()
-            .expect("widgets render once the member is there");
-        (member.campaign().clone(), member.local().quiz.clone())
-    };
+    let (campaign, completed) = props
+        .store
+        .with_member(|member, _| (member.campaign().clone(), member.local().quiz.clone()));
     let heading = use_node_ref();
     let was_done = use_mut_ref(|| completed.is_some());
     {

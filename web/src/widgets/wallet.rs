@@ -111,17 +111,11 @@ pub fn wallet_widget(props: &WidgetProps) -> Html {
         let (store, host) = (props.store.clone(), props.host.clone());
         use_reducer(move || WalletFlow::new(Some(store), Some(host)))
     };
-    let (campaign, wallet) = {
-        let inner = props.store.read();
-        let member = inner
-            .member
-            .as_ref()
-            .expect("widgets render once the member is there");
-        let now = browser::now(inner.offset_ms);
+    let (campaign, wallet) = props.store.with_member(|member, now| {
         let campaign = member.campaign().clone();
         let wallet = siyu_core::view::wallet(&campaign, member.local(), now, member.stock_taken());
         (campaign, wallet)
-    };
+    });
     let endpoint = props.endpoint();
     let tier = wallet.tier.as_ref().and_then(|t| {
         let levels = &campaign.tiers.as_ref()?.levels;
