@@ -121,6 +121,16 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     }
 }
 
+/// Every few seconds, drops the rate-limit entries of devices and addresses that are idle.
+async fn forget_idle_limits(limits: Arc<RateLimits>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        limits.forget_idle();
+    }
+}
+
 /// Runs the command line.
 pub async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -141,6 +151,7 @@ pub async fn main() -> anyhow::Result<()> {
             });
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             let state = AppState::new(store, clock, limits).await?;
+            tokio::spawn(forget_idle_limits(Arc::clone(&state.limits)));
             crate::routes::health::prometheus();
             let www = www.is_dir().then_some(www);
             let listener = tokio::net::TcpListener::bind(listen)

@@ -55,6 +55,20 @@ impl RateLimits {
             .map_err(|not_until| too_many(not_until.wait_time_from(DefaultClock::default().now())))
     }
 
+    /// Forgets devices and addresses whose allowance is full again. Without it every device
+    /// ever seen keeps an entry: memory that only grows, and a slower map to look up.
+    pub fn forget_idle(&self) {
+        self.sync_per_device.retain_recent();
+        self.sync_per_device.shrink_to_fit();
+        self.sessions_per_address.retain_recent();
+        self.sessions_per_address.shrink_to_fit();
+    }
+
+    /// Devices and addresses currently tracked.
+    pub fn tracked(&self) -> usize {
+        self.sync_per_device.len() + self.sessions_per_address.len()
+    }
+
     /// Counts a new session from `address`.
     pub fn check_session(&self, address: IpAddr) -> Result<(), AppError> {
         self.sessions_per_address
@@ -72,5 +86,47 @@ impl Default for RateLimits {
 fn too_many(wait: std::time::Duration) -> AppError {
     AppError::TooManyRequests {
         retry_after_seconds: wait.as_secs().max(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_devices_are_forgotten_and_busy_ones_kept() {
+        let limits = RateLimits::new(RateLimitConfig {
+            sync_per_device: 1_000,
+            sessions_per_address: 1,
+        });
+        limits.check_sync("d-idle").expect("within the limit");
+        limits
+            .check_session(IpAddr::from([127, 0, 0, 1]))
+            .expect("within the limit");
+        assert_eq!(limits.tracked(), 2);
+        // One sync at 1,000/s is paid back within a millisecond; one session at 1/s is not.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        limits.forget_idle();
+        assert_eq!(
+            limits.tracked(),
+            1,
+            "the idle device is forgotten, the address kept"
+        );
+    }
+
+    #[test]
+    fn a_forgotten_device_starts_with_a_full_allowance() {
+        let limits = RateLimits::new(RateLimitConfig {
+            sync_per_device: 1,
+            sessions_per_address: 1,
+        });
+        limits.check_sync("d-1").expect("1st");
+        limits.check_sync("d-1").expect("2nd: the burst is 2");
+        assert!(limits.check_sync("d-1").is_err(), "3rd is over the limit");
+        limits.forget_idle();
+        assert!(
+            limits.check_sync("d-1").is_err(),
+            "a device still over its limit is not forgotten"
+        );
     }
 }
