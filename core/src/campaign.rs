@@ -12,6 +12,7 @@
 //! until it ends; the next cycle starts with the new revision. See `checkin`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -97,7 +98,7 @@ pub struct Campaign {
     pub points: PointsRules,
     /// The check-in programme, if the campaign has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checkin: Option<CheckinRules>,
+    pub checkin: Option<Arc<CheckinRules>>,
     /// The reward catalogue.
     #[serde(default)]
     pub rewards: Vec<Reward>,

@@ -11,6 +11,7 @@
 //! does not end it: the customer still has until midnight.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,8 +38,9 @@ pub struct CycleRecord {
     pub end: LocalDay,
     /// The campaign revision whose rules the cycle runs on.
     pub revision: u32,
-    /// The rules pinned for the cycle.
-    pub rules: CheckinRules,
+    /// The rules pinned for the cycle, shared with the campaign revision they come from (a
+    /// member's state holds one copy per cycle otherwise, and the server copies states often).
+    pub rules: Arc<CheckinRules>,
 }
 
 impl CycleRecord {
@@ -48,7 +50,7 @@ impl CycleRecord {
     }
 
     /// The cycle that a check-in on `day` starts under `rules`.
-    pub fn starting(day: LocalDay, revision: u32, rules: &CheckinRules) -> Self {
+    pub fn starting(day: LocalDay, revision: u32, rules: &Arc<CheckinRules>) -> Self {
         let (start, end) = match rules.cycle {
             Cycle::Days { length } => (day, day.plus(i32::from(length))),
             Cycle::CalendarMonth => (day.first_of_month(), day.first_of_next_month()),
@@ -57,7 +59,7 @@ impl CycleRecord {
             start,
             end,
             revision,
-            rules: rules.clone(),
+            rules: Arc::clone(rules),
         }
     }
 
@@ -289,7 +291,7 @@ impl CheckinState {
 
     /// The calendar of the cycle containing `today`, or of the cycle a check-in today would
     /// start (with `rules` as the campaign's current check-in rules).
-    pub fn calendar(&self, rules: &CheckinRules, revision: u32, today: LocalDay) -> Calendar {
+    pub fn calendar(&self, rules: &Arc<CheckinRules>, revision: u32, today: LocalDay) -> Calendar {
         let cycle = match self.cycle_of(today) {
             Some(cycle) => cycle.clone(),
             None => CycleRecord::starting(today, revision, rules),

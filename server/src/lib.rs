@@ -35,9 +35,22 @@ pub const REQUEST_BODY_BYTES_MAX: usize = 256 * 1024;
 /// How long a request may take before it is answered with 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// What every handler shares.
+/// What every handler shares. axum clones it for every request (and each layer that reads
+/// it), so it is one shared pointer: one reference count to touch, not one per field.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+#[derive(Debug)]
+pub struct Shared {
     /// Storage.
     pub store: Arc<dyn Store>,
     /// The server's clock.
@@ -56,12 +69,12 @@ impl AppState {
         limits: RateLimits,
     ) -> anyhow::Result<Self> {
         let session_secret = Arc::new(store.server_secret().await?);
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             store,
             clock,
             session_secret,
             limits: Arc::new(limits),
-        })
+        })))
     }
 }
 

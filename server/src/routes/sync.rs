@@ -1,17 +1,33 @@
 //! `POST /v1/sync`: push a batch of operations, get per-op results, the member's
 //! authoritative state and a new cursor.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::Router;
-use siyu_core::op::Actor;
-use siyu_core::protocol::{Cursor, ProtocolError, SyncRequest, SyncResponse, PROTOCOL_VERSION};
+use serde::Serialize;
+use siyu_core::op::{Actor, StockTaken};
+use siyu_core::protocol::{Cursor, OpResult, ProtocolError, SyncRequest, PROTOCOL_VERSION};
+use siyu_core::{MemberState, Timestamp};
 
 use super::{campaign_id, published};
 use crate::error::{ApiJson, AppError};
 use crate::store::SyncJob;
 use crate::AppState;
+
+/// The wire form of the core's `SyncResponse`, serialised from the store's shared state and
+/// stock figures rather than from copies of them (a test checks the two agree).
+#[derive(Debug, Serialize)]
+pub struct SyncAnswer {
+    version: u32,
+    results: Vec<OpResult>,
+    state: Arc<MemberState>,
+    stock_taken: Arc<StockTaken>,
+    cursor: Cursor,
+    server_time: Timestamp,
+}
 
 /// Routes.
 pub fn router() -> Router<AppState> {
@@ -32,7 +48,7 @@ pub async fn sync_push(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<SyncRequest>,
-) -> Result<ApiJson<SyncResponse>, AppError> {
+) -> Result<ApiJson<SyncAnswer>, AppError> {
     let claims = super::sessions::session(&state, &headers)?;
     request.check().map_err(|e| match e {
         ProtocolError::UnsupportedVersion { .. } => {
@@ -67,7 +83,7 @@ pub async fn sync_push(
         };
         metrics::counter!("siyu_ops_total", "status" => status).increment(1);
     }
-    Ok(ApiJson(SyncResponse {
+    Ok(ApiJson(SyncAnswer {
         version: PROTOCOL_VERSION,
         results: outcome.results,
         state: outcome.state,
@@ -75,4 +91,35 @@ pub async fn sync_push(
         cursor: Cursor(outcome.cursor),
         server_time: state.clock.now(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use siyu_core::ids::{CampaignId, MemberId};
+    use siyu_core::protocol::SyncResponse;
+
+    use super::*;
+
+    #[test]
+    fn the_answer_is_what_clients_read_as_a_sync_response() {
+        let campaign = CampaignId::parse("glow-skin").expect("an id");
+        let member = MemberId::parse("m-1").expect("an id");
+        let mut stock = StockTaken::new();
+        stock.insert(siyu_core::ids::RewardId::parse("mask").expect("an id"), 3);
+        let answer = SyncAnswer {
+            version: PROTOCOL_VERSION,
+            results: Vec::new(),
+            state: Arc::new(MemberState::new(campaign, member)),
+            stock_taken: Arc::new(stock),
+            cursor: Cursor(7),
+            server_time: Timestamp::from_millis(1_700_000_000_000),
+        };
+        let json = serde_json::to_string(&answer).expect("serialises");
+        let read: SyncResponse = serde_json::from_str(&json).expect("a SyncResponse");
+        assert_eq!(read.version, answer.version);
+        assert_eq!(read.state, *answer.state);
+        assert_eq!(read.stock_taken, *answer.stock_taken);
+        assert_eq!(read.cursor, answer.cursor);
+        assert_eq!(read.server_time, answer.server_time);
+    }
 }

@@ -3,6 +3,7 @@
 //! was decided. The stores only add persistence and locking around it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use siyu_core::ids::OpId;
@@ -43,6 +44,8 @@ pub struct Decided {
     pub applied: Option<Applied>,
     /// Whether it is new (to be recorded): retries and id conflicts are not.
     pub new: bool,
+    /// The operation's fingerprint (hashing it is not free: computed once).
+    pub fingerprint: u64,
 }
 
 impl Decided {
@@ -60,8 +63,9 @@ impl Decided {
 pub struct MemberLog {
     /// Who.
     pub key: MemberKey,
-    /// The fold of the accepted operations.
-    pub state: MemberState,
+    /// The fold of the accepted operations. Shared with the answers that carry it, so an
+    /// answer costs no copy; the next change copies it only if an answer still holds it.
+    pub state: Arc<MemberState>,
     /// Rows recorded so far (the cursor).
     pub seq: u64,
     results: HashMap<OpId, (u64, OpStatus)>,
@@ -70,7 +74,7 @@ pub struct MemberLog {
 impl MemberLog {
     /// A member with no operations.
     pub fn empty(key: MemberKey) -> Self {
-        let state = MemberState::new(key.campaign.clone(), key.core_member_id());
+        let state = Arc::new(MemberState::new(key.campaign.clone(), key.core_member_id()));
         Self {
             key,
             state,
@@ -103,7 +107,7 @@ impl MemberLog {
                         log.key.member, applied.op
                     )));
                 }
-                log.state.commit(applied);
+                Arc::make_mut(&mut log.state).commit(applied);
             }
             let status = match (row.status, &row.applied) {
                 (OpStatus::Accepted { .. }, Some(applied)) => OpStatus::accepted(applied),
@@ -132,6 +136,7 @@ impl MemberLog {
                 status,
                 applied: None,
                 new: false,
+                fingerprint,
             };
         }
         match decide(campaign, &self.state, op, ctx) {
@@ -140,12 +145,14 @@ impl MemberLog {
                 status: OpStatus::accepted(&applied),
                 applied: Some(applied),
                 new: true,
+                fingerprint,
             },
             Err(rejection) => Decided {
                 op: op.clone(),
                 status: OpStatus::rejected(rejection),
                 applied: None,
                 new: true,
+                fingerprint,
             },
         }
     }
@@ -161,10 +168,10 @@ impl MemberLog {
             return None;
         }
         if let Some(applied) = &decided.applied {
-            self.state.commit(applied);
+            Arc::make_mut(&mut self.state).commit(applied);
         }
         self.seq += 1;
-        let fingerprint = decided.op.fingerprint();
+        let fingerprint = decided.fingerprint;
         self.results
             .insert(decided.op.id.clone(), (fingerprint, decided.status.clone()));
         // Stored rows keep an accepted op's events once, in `applied`; `catch_up` puts them back.

@@ -151,10 +151,10 @@ pub struct BrandJob {
 pub struct SyncOutcome {
     /// One result per operation.
     pub results: Vec<OpResult>,
-    /// The member's state.
-    pub state: MemberState,
-    /// Stock taken per reward.
-    pub stock_taken: StockTaken,
+    /// The member's state (shared with the store's cache).
+    pub state: Arc<MemberState>,
+    /// Stock taken per reward (shared with the store's cache).
+    pub stock_taken: Arc<StockTaken>,
     /// The member's log position.
     pub cursor: u64,
     /// The member key the device acts as.
@@ -308,7 +308,10 @@ pub fn states_by_member(
                 campaign: campaign.clone(),
                 member: member.clone(),
             };
-            Ok((member, MemberLog::replay(key, rows)?.state))
+            Ok((
+                member,
+                Arc::unwrap_or_clone(MemberLog::replay(key, rows)?.state),
+            ))
         })
         .collect()
 }

@@ -214,8 +214,8 @@ impl PostgresStore {
         tx.commit().await?;
         let outcome = SyncOutcome {
             results,
-            state: log.state.clone(),
-            stock_taken: stock,
+            state: Arc::clone(&log.state),
+            stock_taken: Arc::new(stock),
             cursor: log.seq,
             member: key.clone(),
         };
@@ -614,7 +614,7 @@ impl Store for PostgresStore {
         Ok(MemberExport {
             member: key.member.clone(),
             campaign: key.campaign.clone(),
-            state: log.state,
+            state: Arc::unwrap_or_clone(log.state),
             operations,
             devices,
         })

@@ -317,7 +317,7 @@ fn write_rows(tx: &Transaction<'_>, key: &MemberKey, rows: &[LogRow]) -> StoreRe
 struct Writer {
     conn: Connection,
     members: LruCache<MemberKey, MemberLog>,
-    stock: HashMap<CampaignId, StockTaken>,
+    stock: HashMap<CampaignId, Arc<StockTaken>>,
     devices: LruCache<(CampaignId, String), DeviceRecord>,
     syncer: mpsc::Sender<Vec<Finish>>,
 }
@@ -455,7 +455,7 @@ impl Writer {
 
 struct Caches<'a> {
     members: &'a mut LruCache<MemberKey, MemberLog>,
-    stock: &'a mut HashMap<CampaignId, StockTaken>,
+    stock: &'a mut HashMap<CampaignId, Arc<StockTaken>>,
     devices: &'a mut LruCache<(CampaignId, String), DeviceRecord>,
 }
 
@@ -467,10 +467,15 @@ impl Caches<'_> {
         }
     }
 
-    fn stock(&mut self, conn: &Connection, campaign: &CampaignId) -> StoreResult<&mut StockTaken> {
+    /// Shared with the answers that carry it; a change copies it only while one still does.
+    fn stock(
+        &mut self,
+        conn: &Connection,
+        campaign: &CampaignId,
+    ) -> StoreResult<&mut Arc<StockTaken>> {
         if !self.stock.contains_key(campaign) {
             let stock = load_stock(conn, campaign)?;
-            self.stock.insert(campaign.clone(), stock);
+            self.stock.insert(campaign.clone(), Arc::new(stock));
         }
         Ok(self.stock.get_mut(campaign).expect("just inserted"))
     }
@@ -606,7 +611,7 @@ fn sync(
             let decided: Decided = log.decide(campaign, op, &ctx);
             results.push(decided.result());
             if let Some(reward) = decided.applied.as_ref().and_then(|a| a.stock_taken()) {
-                *stock.entry(reward.clone()).or_default() += 1;
+                *Arc::make_mut(stock).entry(reward.clone()).or_default() += 1;
                 taken.push(reward.clone());
             }
             rows.extend(log.record(&decided, now, Some(&job.device)));
@@ -622,7 +627,7 @@ fn sync(
             )?
             .execute(params![campaign.id.as_str(), job.device, now.as_millis()])?;
         }
-        Ok((results, stock.clone(), taken))
+        Ok((results, Arc::clone(stock), taken))
     })();
     match result {
         Ok((results, stock_taken, _)) => {
@@ -637,7 +642,7 @@ fn sync(
             }
             let outcome = SyncOutcome {
                 results,
-                state: log.state.clone(),
+                state: Arc::clone(&log.state),
                 stock_taken,
                 cursor: log.seq,
                 member: key.clone(),
@@ -662,7 +667,7 @@ fn brand(
 ) -> StoreResult<SyncOutcome> {
     let campaign = &published.campaign;
     let mut log = caches.member(tx, &job.key)?;
-    let stock = caches.stock(tx, &campaign.id)?.clone();
+    let stock = Arc::clone(caches.stock(tx, &campaign.id)?);
     let ctx = Context {
         now,
         actor: Actor::Brand,
@@ -674,7 +679,7 @@ fn brand(
     write_rows(tx, &job.key, &rows)?;
     let outcome = SyncOutcome {
         results: vec![decided.result()],
-        state: log.state.clone(),
+        state: Arc::clone(&log.state),
         stock_taken: stock,
         cursor: log.seq,
         member: job.key.clone(),
@@ -1042,7 +1047,7 @@ impl Store for SqliteStore {
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(MemberExport { member: key.member.clone(), campaign: key.campaign.clone(), state: log.state, operations, devices })
+            Ok(MemberExport { member: key.member.clone(), campaign: key.campaign.clone(), state: Arc::unwrap_or_clone(log.state), operations, devices })
         })
         .await
     }
