@@ -48,16 +48,6 @@ pub struct Decided {
     pub fingerprint: u64,
 }
 
-impl Decided {
-    /// The per-op result for the response.
-    pub fn result(&self) -> OpResult {
-        OpResult {
-            id: self.op.id.clone(),
-            status: self.status.clone(),
-        }
-    }
-}
-
 /// A member's state and the results of every operation it sent.
 #[derive(Debug, Clone)]
 pub struct MemberLog {
@@ -121,7 +111,7 @@ impl MemberLog {
     }
 
     /// Decides one operation (does not change the log; see [`Self::record`]).
-    pub fn decide(&self, campaign: &Campaign, op: &ClientOp, ctx: &Context<'_>) -> Decided {
+    pub fn decide(&self, campaign: &Campaign, op: ClientOp, ctx: &Context<'_>) -> Decided {
         let fingerprint = op.fingerprint();
         if let Some((seen, original)) = self.results.get(&op.id) {
             let status = if *seen == fingerprint {
@@ -132,23 +122,23 @@ impl MemberLog {
                 OpStatus::rejected(Rejection::OpIdConflict { op: op.id.clone() })
             };
             return Decided {
-                op: op.clone(),
+                op,
                 status,
                 applied: None,
                 new: false,
                 fingerprint,
             };
         }
-        match decide(campaign, &self.state, op, ctx) {
+        match decide(campaign, &self.state, &op, ctx) {
             Ok(applied) => Decided {
-                op: op.clone(),
+                op,
                 status: OpStatus::accepted(&applied),
                 applied: Some(applied),
                 new: true,
                 fingerprint,
             },
             Err(rejection) => Decided {
-                op: op.clone(),
+                op,
                 status: OpStatus::rejected(rejection),
                 applied: None,
                 new: true,
@@ -157,40 +147,52 @@ impl MemberLog {
         }
     }
 
-    /// Records a new decision and returns the row to persist.
+    /// Records a decision: returns the answer for the operation and, when it is new, the row
+    /// to persist. The decision moves into them; only the remembered result is a copy.
     pub fn record(
         &mut self,
-        decided: &Decided,
+        decided: Decided,
         received_at: Timestamp,
         device: Option<&str>,
-    ) -> Option<LogRow> {
-        if !decided.new {
-            return None;
+    ) -> (OpResult, Option<LogRow>) {
+        let Decided {
+            op,
+            status,
+            applied,
+            new,
+            fingerprint,
+        } = decided;
+        let result = OpResult {
+            id: op.id.clone(),
+            status,
+        };
+        if !new {
+            return (result, None);
         }
-        if let Some(applied) = &decided.applied {
+        if let Some(applied) = &applied {
             Arc::make_mut(&mut self.state).commit(applied);
         }
         self.seq += 1;
-        let fingerprint = decided.fingerprint;
         self.results
-            .insert(decided.op.id.clone(), (fingerprint, decided.status.clone()));
+            .insert(op.id.clone(), (fingerprint, result.status.clone()));
         // Stored rows keep an accepted op's events once, in `applied`; `catch_up` puts them back.
-        let status = match (&decided.status, &decided.applied) {
+        let stored_status = match (&result.status, &applied) {
             (OpStatus::Accepted { points_delta, .. }, Some(_)) => OpStatus::Accepted {
                 events: Vec::new(),
                 points_delta: *points_delta,
             },
             (status, _) => status.clone(),
         };
-        Some(LogRow {
+        let row = LogRow {
             seq: self.seq,
-            op: decided.op.clone(),
+            op,
             fingerprint,
-            status,
-            applied: decided.applied.clone(),
+            status: stored_status,
+            applied,
             received_at,
             device: device.map(str::to_owned),
-        })
+        };
+        (result, Some(row))
     }
 
     /// Whether an operation id was seen.

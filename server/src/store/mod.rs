@@ -280,9 +280,13 @@ pub fn merge_rows(campaign: &Campaign, target: &mut MemberLog, rows: &[LogRow]) 
             last_contact: None,
             stock_taken: &no_stock,
         };
-        let decided = target.decide(campaign, &row.op, &ctx);
+        let decided = target.decide(campaign, row.op.clone(), &ctx);
         if decided.applied.is_some() {
-            merged.extend(target.record(&decided, row.received_at, row.device.as_deref()));
+            merged.extend(
+                target
+                    .record(decided, row.received_at, row.device.as_deref())
+                    .1,
+            );
         }
     }
     merged

@@ -182,7 +182,7 @@ impl PostgresStore {
                 last_contact: device.and_then(|d| d.last_contact),
                 stock_taken: &stock,
             };
-            let mut decided = log.decide(campaign, op, &ctx);
+            let mut decided = log.decide(campaign, op.clone(), &ctx);
             if let Some(reward) = decided
                 .applied
                 .as_ref()
@@ -198,8 +198,9 @@ impl PostgresStore {
                     decided.status = OpStatus::rejected(Rejection::OutOfStock { reward });
                 }
             }
-            results.push(decided.result());
-            rows.extend(log.record(&decided, now, device.map(|d| d.device.as_str())));
+            let (result, row) = log.record(decided, now, device.map(|d| d.device.as_str()));
+            results.push(result);
+            rows.extend(row);
         }
         write_rows(&tx, key, &rows).await?;
         if let Some(device) = device {

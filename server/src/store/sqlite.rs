@@ -596,12 +596,13 @@ fn sync(
     };
     let mut log = caches.member(tx, &key)?;
     let drained = job.ops.len() < siyu_core::protocol::SYNC_BATCH_OPS_MAX;
+    let ops = job.ops;
     let result = (|| {
         let stock = caches.stock(tx, &campaign.id)?;
         let mut taken: Vec<RewardId> = Vec::new();
         let mut rows = Vec::new();
-        let mut results = Vec::with_capacity(job.ops.len());
-        for op in &job.ops {
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
             let ctx = Context {
                 now,
                 actor: job.actor,
@@ -609,12 +610,13 @@ fn sync(
                 stock_taken: stock,
             };
             let decided: Decided = log.decide(campaign, op, &ctx);
-            results.push(decided.result());
             if let Some(reward) = decided.applied.as_ref().and_then(|a| a.stock_taken()) {
                 *Arc::make_mut(stock).entry(reward.clone()).or_default() += 1;
                 taken.push(reward.clone());
             }
-            rows.extend(log.record(&decided, now, Some(&job.device)));
+            let (result, row) = log.record(decided, now, Some(&job.device));
+            results.push(result);
+            rows.extend(row);
         }
         write_rows(tx, &key, &rows)?;
         for reward in &taken {
@@ -674,11 +676,12 @@ fn brand(
         last_contact: None,
         stock_taken: &stock,
     };
-    let decided = log.decide(campaign, &job.op, &ctx);
-    let rows: Vec<LogRow> = log.record(&decided, now, None).into_iter().collect();
+    let decided = log.decide(campaign, job.op, &ctx);
+    let (result, row) = log.record(decided, now, None);
+    let rows: Vec<LogRow> = row.into_iter().collect();
     write_rows(tx, &job.key, &rows)?;
     let outcome = SyncOutcome {
-        results: vec![decided.result()],
+        results: vec![result],
         state: Arc::clone(&log.state),
         stock_taken: stock,
         cursor: log.seq,
