@@ -93,12 +93,16 @@ fn too_many(wait: std::time::Duration) -> AppError {
 mod tests {
     use super::*;
 
+    fn limits(sync_per_device: u32, sessions_per_address: u32) -> RateLimits {
+        RateLimits::new(RateLimitConfig {
+            sync_per_device,
+            sessions_per_address,
+        })
+    }
+
     #[test]
     fn idle_devices_are_forgotten_and_busy_ones_kept() {
-        let limits = RateLimits::new(RateLimitConfig {
-            sync_per_device: 1_000,
-            sessions_per_address: 1,
-        });
+        let limits = limits(1_000, 1);
         limits.check_sync("d-idle").expect("within the limit");
         limits
             .check_session(IpAddr::from([127, 0, 0, 1]))
@@ -115,11 +119,8 @@ mod tests {
     }
 
     #[test]
-    fn a_forgotten_device_starts_with_a_full_allowance() {
-        let limits = RateLimits::new(RateLimitConfig {
-            sync_per_device: 1,
-            sessions_per_address: 1,
-        });
+    fn a_device_over_its_limit_is_not_forgotten() {
+        let limits = limits(1, 1);
         limits.check_sync("d-1").expect("1st");
         limits.check_sync("d-1").expect("2nd: the burst is 2");
         assert!(limits.check_sync("d-1").is_err(), "3rd is over the limit");
