@@ -889,6 +889,20 @@ impl Decision<'_> {
             Rounding::Floor => scaled / per,
             Rounding::HalfUp => (scaled + per / 2) / per,
         } as u64;
+        // A purchase too small to earn a point would leave no ledger entry, and so nothing to
+        // recognise the order by: it could then be credited again. Refuse it instead.
+        if points == 0 {
+            let needed = match rate.rounding {
+                Rounding::Floor => per,
+                Rounding::HalfUp => per - per / 2,
+            };
+            let smallest = needed.div_ceil(u128::from(rate.points).max(1));
+            return Err(Rejection::InvalidAmount {
+                reason: format!(
+                    "amount_minor {amount_minor} earns no points at this campaign's rate (the smallest that does is {smallest})"
+                ),
+            });
+        }
         self.earn(
             key,
             self.day,

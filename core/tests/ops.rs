@@ -349,6 +349,20 @@ fn purchases_are_credited_once_per_order_at_the_campaigns_rate() {
         credit(&mut m, "p3", "o-2", 0),
         Err(Rejection::InvalidAmount { .. })
     ));
+    // 0.99 yuan earns no point: refused (and so refused again), never credited twice.
+    for id in ["p4", "p5"] {
+        match credit(&mut m, id, "o-3", 99) {
+            Err(Rejection::InvalidAmount { reason }) => {
+                assert!(reason.contains("smallest that does is 100"), "{reason}")
+            }
+            other => panic!("a purchase that earns nothing was {other:?}"),
+        }
+    }
+    assert_eq!(credit(&mut m, "p6", "o-3", 100), Ok(1));
+    assert!(matches!(
+        credit(&mut m, "p7", "o-3", 100),
+        Err(Rejection::PurchaseAlreadyCredited { .. })
+    ));
 
     let mut doc = common::campaign_json("Asia/Shanghai");
     doc["points"]["purchase"]["rounding"] = json!("half_up");
