@@ -629,10 +629,10 @@ fn sync(
             )?
             .execute(params![campaign.id.as_str(), job.device, now.as_millis()])?;
         }
-        Ok((results, Arc::clone(stock), taken))
+        Ok((results, Arc::clone(stock)))
     })();
     match result {
-        Ok((results, stock_taken, _)) => {
+        Ok((results, stock_taken)) => {
             if drained {
                 caches.devices.put(
                     (campaign.id.clone(), job.device.clone()),
