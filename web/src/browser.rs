@@ -5,10 +5,12 @@
 //! modes, sandboxed frames) behaves as empty; a missing `window` makes calls no-ops.
 
 use std::cell::Cell;
+use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use siyu_core::Timestamp;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -52,6 +54,42 @@ fn radix36(mut n: u64) -> String {
     }
     out.reverse();
     String::from_utf8(out).expect("ascii digits")
+}
+
+/// Runs `then` after the browser has painted its next frame (an animation frame, then a task
+/// after it): work split this way lets what is already rendered reach the screen first. A
+/// hidden tab paints no frames, so `then` also runs after [`PAINT_WAIT_MAX_MS`] at the latest.
+pub fn after_next_paint(then: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else {
+        return then();
+    };
+    // Whichever comes first, the frame or the time limit, runs it.
+    let then: Rc<Cell<Option<Deferred>>> = Rc::new(Cell::new(Some(Box::new(then))));
+    let once = move || {
+        if let Some(then) = then.take() {
+            then();
+        }
+    };
+    let after_frame = {
+        let once = once.clone();
+        Closure::once_into_js(move || set_timeout(once, 0))
+    };
+    let _ = window.request_animation_frame(after_frame.unchecked_ref());
+    set_timeout(once, PAINT_WAIT_MAX_MS);
+}
+
+/// Work [`after_next_paint`] holds.
+type Deferred = Box<dyn FnOnce()>;
+
+/// How long [`after_next_paint`] waits for a frame.
+pub const PAINT_WAIT_MAX_MS: i32 = 100;
+
+fn set_timeout(then: impl FnOnce() + 'static, ms: i32) {
+    if let Some(window) = web_sys::window() {
+        let task = Closure::once_into_js(then);
+        let _ =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(task.unchecked_ref(), ms);
+    }
 }
 
 fn local_storage() -> Option<web_sys::Storage> {

@@ -287,3 +287,67 @@ async fn the_page_hears_of_a_checkin_through_a_bubbling_event() {
         "{detail}"
     );
 }
+
+/// Whether `host`'s widget shows its content (not the loading state).
+fn has_content(host: &web_sys::HtmlElement) -> bool {
+    host.shadow_root()
+        .and_then(|root| root.query_selector(".widget:not(.loading)").ok().flatten())
+        .is_some()
+}
+
+#[wasm_bindgen_test]
+async fn widgets_show_their_first_content_in_page_order_one_frame_apart() {
+    // Nothing cached: the campaign comes from the loader's prefetch, after the widgets mount.
+    store::reset_for_tests();
+    browser::fix_clock(Some(NOON));
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
+    let endpoint = "http://127.0.0.1:9/in-turn";
+    let prefetched = js_sys::Promise::resolve(&wasm_bindgen::JsValue::from_str(
+        siyu_core::demo::BEAUTY_JSON,
+    ));
+    let hosts = [
+        host("siyu-quiz", "en"),
+        host("siyu-checkin", "en"),
+        host("siyu-wallet", "en"),
+    ];
+    let kinds = ["quiz", "checkin", "wallet"];
+    let _mounted: Vec<_> = hosts
+        .iter()
+        .zip(kinds)
+        .map(|(h, kind)| crate::embed::mount(h.clone(), kind, endpoint, Some(prefetched.clone())))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    yew::scheduler::flush().await;
+    assert!(hosts.iter().all(|h| !has_content(h)), "all load first");
+    // Record the order in which they show content; each waits for a painted frame.
+    let mut shown: Vec<&str> = Vec::new();
+    for _ in 0..200 {
+        gloo_timers::future::TimeoutFuture::new(5).await;
+        yew::scheduler::flush().await;
+        let now_showing: Vec<&str> = hosts
+            .iter()
+            .zip(kinds)
+            .filter(|(h, kind)| has_content(h) && !shown.contains(kind))
+            .map(|(_, kind)| kind)
+            .collect();
+        assert!(
+            now_showing.len() <= 1,
+            "one widget per turn, got {now_showing:?} at once"
+        );
+        shown.extend(now_showing);
+        if shown.len() == kinds.len() {
+            break;
+        }
+    }
+    assert_eq!(shown, kinds, "first content in the page's order");
+    assert_eq!(
+        text(&hosts[0], ".question"),
+        "An hour after cleansing, with nothing on, how does your skin feel?"
+    );
+}

@@ -6,7 +6,7 @@
 //! page's CSS cannot reach the widgets and theirs cannot leak out. Only the `--siyu-*` custom
 //! properties cross the boundary, on purpose: they are the theming API.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use siyu_core::locale::Locale;
 use wasm_bindgen::prelude::*;
@@ -20,6 +20,8 @@ pub const STYLESHEET: &str = include_str!("widgets.css");
 
 thread_local! {
     static SHEET: RefCell<Option<web_sys::CssStyleSheet>> = const { RefCell::new(None) };
+    /// Widgets mounted so far: the next one's place on the page.
+    static MOUNTED: Cell<u32> = const { Cell::new(0) };
 }
 
 /// A mounted widget; the loader calls `unmount` when the element leaves the page.
@@ -116,6 +118,7 @@ pub fn mount(
         store,
         wanted: wanted_locale(&host),
         host: host.clone(),
+        place: MOUNTED.with(|m| m.replace(m.get().saturating_add(1))),
     };
     let handle =
         yew::Renderer::<App>::with_root_and_props(container.unchecked_into(), props).render();

@@ -17,6 +17,7 @@
 //! read-modify-write keep the window tiny.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
@@ -162,6 +163,14 @@ enum SyncStop {
 /// A subscriber to a store's changes.
 type Listener = Rc<dyn Fn()>;
 
+/// A listener and where its widget is on the page.
+struct Subscriber {
+    id: u32,
+    /// Mount order of the widget (see [`Store::subscribe_at`]).
+    place: u32,
+    listener: Listener,
+}
+
 /// The shared store of one campaign on one endpoint.
 pub struct Store {
     /// The API's base URL, without a trailing slash.
@@ -171,7 +180,10 @@ pub struct Store {
     prefix: String,
     tab: String,
     inner: RefCell<Inner>,
-    listeners: RefCell<Vec<(u32, Listener)>>,
+    listeners: RefCell<Vec<Subscriber>>,
+    /// Listeners still waiting for their turn to show the first content
+    /// ([`Store::notify_in_turn`]).
+    waiting: RefCell<VecDeque<u32>>,
     next_listener: Cell<u32>,
     dom_listeners: RefCell<Vec<EventListener>>,
     mounted: RefCell<Vec<WidgetKind>>,
@@ -263,6 +275,7 @@ impl Store {
                 etag: None,
             }),
             listeners: RefCell::new(Vec::new()),
+            waiting: RefCell::new(VecDeque::new()),
             next_listener: Cell::new(1),
             dom_listeners: RefCell::new(Vec::new()),
             mounted: RefCell::new(Vec::new()),
@@ -300,26 +313,80 @@ impl Store {
 
     /// Calls `listener` after every change; returns its id for [`Store::unsubscribe`].
     pub fn subscribe(&self, listener: Rc<dyn Fn()>) -> u32 {
+        self.subscribe_at(u32::MAX, listener)
+    }
+
+    /// [`Store::subscribe`] for a widget's root: `place` is its mount order, which is the page's
+    /// order, and sets the order in which widgets show their first content
+    /// ([`Store::notify_in_turn`]).
+    pub fn subscribe_at(&self, place: u32, listener: Rc<dyn Fn()>) -> u32 {
         let id = self.next_listener.get();
         self.next_listener.set(id + 1);
-        self.listeners.borrow_mut().push((id, listener));
+        self.listeners.borrow_mut().push(Subscriber {
+            id,
+            place,
+            listener,
+        });
         id
     }
 
     /// Stops calling a listener.
     pub fn unsubscribe(&self, id: u32) {
-        self.listeners.borrow_mut().retain(|(i, _)| *i != id);
+        self.listeners.borrow_mut().retain(|s| s.id != id);
     }
 
     fn notify(&self) {
+        let waiting = self.waiting.borrow();
         let listeners: Vec<Rc<dyn Fn()>> = self
             .listeners
             .borrow()
             .iter()
-            .map(|(_, l)| l.clone())
+            .filter(|s| !waiting.contains(&s.id))
+            .map(|s| s.listener.clone())
             .collect();
+        drop(waiting);
         for listener in listeners {
             listener();
+        }
+    }
+
+    /// [`Store::notify`] for the first content after loading: one listener per frame, in the
+    /// widgets' order on the page. Rendering every widget of a
+    /// page at once is one long task, and the first widget would show only when the last is
+    /// done; this way the top of the page shows first and the page stays responsive. Changes
+    /// meanwhile skip the widgets still waiting: they read the latest state in their turn.
+    fn notify_in_turn(self: &Rc<Self>) {
+        let mut places: Vec<(u32, u32)> = self
+            .listeners
+            .borrow()
+            .iter()
+            .map(|s| (s.place, s.id))
+            .collect();
+        places.sort_unstable();
+        let ids: VecDeque<u32> = places.into_iter().map(|(_, id)| id).collect();
+        let running = !self.waiting.borrow().is_empty();
+        *self.waiting.borrow_mut() = ids;
+        if !running {
+            self.clone().next_in_turn();
+        }
+    }
+
+    fn next_in_turn(self: Rc<Self>) {
+        let Some(id) = self.waiting.borrow_mut().pop_front() else {
+            return;
+        };
+        // A widget removed from the page meanwhile has unsubscribed: nothing to call.
+        let listener = self
+            .listeners
+            .borrow()
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.listener.clone());
+        if let Some(listener) = listener {
+            listener();
+        }
+        if !self.waiting.borrow().is_empty() {
+            browser::after_next_paint(move || self.next_in_turn());
         }
     }
 
@@ -379,8 +446,9 @@ impl Store {
         }
     }
 
-    fn set_campaign(&self, campaign: Campaign) {
+    fn set_campaign(self: &Rc<Self>, campaign: Campaign) {
         let mut inner = self.inner.borrow_mut();
+        let first_content = inner.phase == Phase::Loading;
         inner.offset_ms = browser::load(&self.key("offset")).unwrap_or(0);
         let now = browser::now(inner.offset_ms);
         let server = self.stored_answer().map(|a| a.snapshot);
@@ -388,7 +456,11 @@ impl Store {
         inner.member = Some(Member::new(Rc::new(campaign), server, outbox, now));
         inner.phase = Phase::Ready;
         drop(inner);
-        self.notify();
+        if first_content {
+            self.notify_in_turn();
+        } else {
+            self.notify();
+        }
     }
 
     /// Tries to load again after a failure (the customer's "try again").

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use super::checkin::CheckinWidget;
 use super::quiz::QuizWidget;
 use super::wallet::WalletWidget;
-use super::{use_store_updates, WidgetProps};
+use super::{use_store_updates_at, WidgetProps};
 use crate::i18n::{self, ui};
 use crate::store::{Phase, StoreHandle, WidgetKind};
 
@@ -24,6 +24,8 @@ pub struct AppProps {
     pub wanted: Option<Locale>,
     /// The custom element.
     pub host: web_sys::HtmlElement,
+    /// Mount order, the page's order: the first widgets on the page show first.
+    pub place: u32,
 }
 
 /// Keeps a theme value to what CSS expects of a value: no way out of the declaration.
@@ -50,7 +52,7 @@ pub fn theme_style(theme: &Theme) -> String {
 /// One embedded widget.
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
-    use_store_updates(&props.store);
+    use_store_updates_at(&props.store, props.place);
     let inner = props.store.read();
     let phase = inner.phase;
     let campaign = inner.member.as_ref().map(|m| m.campaign().clone());

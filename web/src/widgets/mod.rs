@@ -21,9 +21,16 @@ use crate::store::{StoreHandle, WidgetKind};
 /// never changes.
 #[hook]
 pub fn use_store_updates(store: &StoreHandle) {
+    use_store_updates_at(store, u32::MAX);
+}
+
+/// [`use_store_updates`] for a widget's root, `place` its mount order on the page (see
+/// [`crate::store::Store::subscribe_at`]).
+#[hook]
+pub fn use_store_updates_at(store: &StoreHandle, place: u32) {
     let update = use_force_update();
     use_effect_with(store.clone(), move |store| {
-        let id = store.subscribe(Rc::new(move || update.force_update()));
+        let id = store.subscribe_at(place, Rc::new(move || update.force_update()));
         let store = store.clone();
         move || store.unsubscribe(id)
     });
