@@ -17,7 +17,6 @@
 //! read-modify-write keep the window tiny.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
@@ -183,7 +182,7 @@ pub struct Store {
     listeners: RefCell<Vec<Subscriber>>,
     /// Listeners still waiting for their turn to show the first content
     /// ([`Store::notify_in_turn`]).
-    waiting: RefCell<VecDeque<u32>>,
+    waiting: RefCell<Vec<u32>>,
     next_listener: Cell<u32>,
     dom_listeners: RefCell<Vec<EventListener>>,
     mounted: RefCell<Vec<WidgetKind>>,
@@ -275,7 +274,7 @@ impl Store {
                 etag: None,
             }),
             listeners: RefCell::new(Vec::new()),
-            waiting: RefCell::new(VecDeque::new()),
+            waiting: RefCell::new(Vec::new()),
             next_listener: Cell::new(1),
             dom_listeners: RefCell::new(Vec::new()),
             mounted: RefCell::new(Vec::new()),
@@ -356,14 +355,7 @@ impl Store {
     /// done; this way the top of the page shows first and the page stays responsive. Changes
     /// meanwhile skip the widgets still waiting: they read the latest state in their turn.
     fn notify_in_turn(self: &Rc<Self>) {
-        let mut places: Vec<(u32, u32)> = self
-            .listeners
-            .borrow()
-            .iter()
-            .map(|s| (s.place, s.id))
-            .collect();
-        places.sort_unstable();
-        let ids: VecDeque<u32> = places.into_iter().map(|(_, id)| id).collect();
+        let ids: Vec<u32> = self.listeners.borrow().iter().map(|s| s.id).collect();
         let running = !self.waiting.borrow().is_empty();
         *self.waiting.borrow_mut() = ids;
         if !running {
@@ -371,20 +363,24 @@ impl Store {
         }
     }
 
+    /// Calls the waiting listener first on the page. One removed from the page meanwhile has
+    /// unsubscribed and is no longer found.
     fn next_in_turn(self: Rc<Self>) {
-        let Some(id) = self.waiting.borrow_mut().pop_front() else {
+        let next = {
+            let waiting = self.waiting.borrow();
+            self.listeners
+                .borrow()
+                .iter()
+                .filter(|s| waiting.contains(&s.id))
+                .min_by_key(|s| s.place)
+                .map(|s| (s.id, s.listener.clone()))
+        };
+        let Some((id, listener)) = next else {
+            self.waiting.borrow_mut().clear();
             return;
         };
-        // A widget removed from the page meanwhile has unsubscribed: nothing to call.
-        let listener = self
-            .listeners
-            .borrow()
-            .iter()
-            .find(|s| s.id == id)
-            .map(|s| s.listener.clone());
-        if let Some(listener) = listener {
-            listener();
-        }
+        self.waiting.borrow_mut().retain(|w| *w != id);
+        listener();
         if !self.waiting.borrow().is_empty() {
             browser::after_next_paint(move || self.next_in_turn());
         }
