@@ -258,12 +258,9 @@ impl CheckinState {
         let frozen = self.frozen_days(today);
         let (mut longest, mut run) = (0u32, 0u32);
         let mut previous: Option<LocalDay> = None;
-        let kept: BTreeSet<LocalDay> = self
-            .days
-            .keys()
-            .copied()
-            .chain(frozen.iter().copied())
-            .collect();
+        // Inserted one by one: collecting into a set would sort (see `crate::sorted`).
+        let mut kept = frozen;
+        kept.extend(self.days.keys().copied());
         for day in kept {
             if previous.is_some_and(|p| day != p.plus(1)) {
                 run = 0;
@@ -302,8 +299,7 @@ impl CheckinState {
         let makeup = cycle.rules.makeup;
         let makeups_left = makeup.map_or(0, |m| m.per_cycle_max.saturating_sub(makeups_used));
         let cycle_started = self.cycle_of(today).is_some();
-        let mut milestones: Vec<&Milestone> = cycle.rules.milestones.iter().collect();
-        milestones.sort_by_key(|m| m.checkins);
+        let milestones = crate::sorted::by_key(cycle.rules.milestones.iter(), |m| m.checkins);
         let mark = |m: &Milestone, reached: bool| MilestoneMark {
             checkins: m.checkins,
             points: m.points,

@@ -11,7 +11,7 @@
 //! Tags are those of every chosen option, of every scale threshold reached, and of the
 //! outcome, sorted and without repeats.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -228,8 +228,13 @@ pub fn check_answers(quiz: &Quiz, answers: &Answers) -> Result<(), AnswerError> 
                 let max = question
                     .max_choices
                     .map_or(question.options.len(), usize::from);
-                let distinct: BTreeSet<_> = options.iter().collect();
-                if options.is_empty() || distinct.len() != options.len() || options.len() > max {
+                // A choice list is a handful long: pairwise beats building a set (and keeps a
+                // set's sort out of the widgets' wasm).
+                let repeated = options
+                    .iter()
+                    .enumerate()
+                    .any(|(i, option)| options[..i].contains(option));
+                if options.is_empty() || repeated || options.len() > max {
                     return Err(AnswerError::ChoiceCount {
                         question: id.clone(),
                         max,
@@ -323,14 +328,12 @@ pub fn score(quiz: &Quiz, answers: &Answers) -> QuizResult {
         .or_else(|| quiz.outcomes.iter().find(|o| o.id == quiz.fallback_outcome))
         .expect("validation guarantees the fallback outcome exists");
     tags.extend(outcome.tags.iter().cloned());
-    tags.sort();
-    tags.dedup();
-    let scores = quiz
-        .dimensions
-        .iter()
-        .zip(totals)
-        .map(|(d, total)| (d.id.clone(), total))
-        .collect();
+    let tags = crate::sorted::unique(tags);
+    // Inserted one by one: collecting into a map would sort (see `crate::sorted`).
+    let mut scores = BTreeMap::new();
+    for (dimension, total) in quiz.dimensions.iter().zip(totals) {
+        scores.insert(dimension.id.clone(), total);
+    }
     QuizResult {
         outcome: outcome.id.clone(),
         scores,

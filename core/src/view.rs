@@ -115,7 +115,7 @@ pub fn wallet(
 ) -> Wallet {
     let state = state.settled(campaign, now);
     let today = campaign.zone().local_day(now);
-    let mut expiring: Vec<Expiring> = match campaign.points.expiry {
+    let expiring: Vec<Expiring> = match campaign.points.expiry {
         Expiry::Inactivity { days } => {
             let last = state.last_active.max(state.ledger.last_activity_day());
             match (last, state.ledger.balance()) {
@@ -137,7 +137,7 @@ pub fn wallet(
             })
             .collect(),
     };
-    expiring.sort_by_key(|e| e.last_day);
+    let mut expiring = crate::sorted::by_key(expiring, |e| e.last_day);
     expiring.dedup_by(|later, earlier| {
         let same = later.last_day == earlier.last_day;
         if same {
