@@ -1,7 +1,8 @@
 //! The web side of the workflows: the toolchain that builds the widgets' site (Trunk,
-//! wasm-opt from npm's binaryen, the npm packages of `e2e/`), the site build itself, and the
-//! `widgets` step of `cargo xtask test` (wasm-bindgen-test units in headless Chromium, then the
-//! Playwright end-to-end suite against the real server).
+//! wasm-opt from npm's binaryen, the npm packages of `e2e/`), the site build itself (Trunk,
+//! then esbuild minifies the JS glue and the loader), and the `widgets` step of
+//! `cargo xtask test` (wasm-bindgen-test units in headless Chromium, then the Playwright
+//! end-to-end suite against the real server).
 //!
 //! The recipe and its pitfalls are recorded in `/work/shared/TOOLCHAIN.md`.
 
@@ -75,7 +76,7 @@ pub fn ensure_node_packages() -> anyhow::Result<()> {
         (Some(lock), Some(installed)) => installed >= lock,
         _ => false,
     };
-    if fresh && wasm_opt_bin().exists() {
+    if fresh && wasm_opt_bin().exists() && node_bin().join("esbuild").exists() {
         println!("    {NODE_DIR}/node_modules: already present");
         return Ok(());
     }
@@ -134,6 +135,22 @@ pub fn build_site() -> anyhow::Result<()> {
             "the site build did not produce {}",
             path.display()
         );
+    }
+    // Trunk minifies neither wasm-bindgen's glue nor the copied loader: every landing page
+    // downloads both (glue 8.5 -> 6.2 KB gzip, loader 1.4 -> 0.7 KB).
+    for file in ["siyu-web.js", "siyu.js"] {
+        let path = exec::repo_root().join(DIST).join(file);
+        exec::run(
+            Command::new(node_bin().join("esbuild"))
+                .arg(&path)
+                .args([
+                    "--minify",
+                    "--format=esm",
+                    "--allow-overwrite",
+                    "--log-level=warning",
+                ])
+                .arg(format!("--outfile={}", path.display())),
+        )?;
     }
     Ok(())
 }
