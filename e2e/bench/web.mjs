@@ -1,7 +1,8 @@
 // `cargo xtask bench web`: what a landing page downloads for the three widgets (raw, gzip,
 // brotli), and the time from navigation to the first quiz question in headless Chromium with
 // 4× CPU throttling (median of LOADS cold loads), against the same skin quiz in SurveyJS
-// (survey-core + survey-js-ui), in the same run, served by the same server.
+// (survey-core + survey-js-ui), alone and on the same landing page, in the same run, served by
+// the same server.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -72,6 +73,21 @@ function surveySite(dir) {
 <script src="/surveyjs/start.js" defer></script>
 </head><body><div id="survey"></div></body></html>
 `);
+  // SurveyJS's quiz on the same landing page (the beauty brand's header, styles and page
+  // script), so that the landing-page times differ by the quiz engine alone.
+  let landing = readFileSync(join(dir, 'beauty.html'), 'utf8');
+  for (const [pattern, replacement] of [
+    [/<link rel="modulepreload"[^>]*>\s*<link rel="preload"[^>]*>/,
+      '<link rel="stylesheet" href="/surveyjs/survey-core.min.css">'],
+    [/<script type="module" src="\/siyu.js"><\/script>/,
+      '<script src="/surveyjs/survey.core.min.js" defer></script>\n  <script src="/surveyjs/survey-js-ui.min.js" defer></script>\n  <script src="/surveyjs/start.js" defer></script>'],
+    [/<main class="grid">[\s\S]*?<\/main>/,
+      '<main class="grid"><section class="wide" aria-label="Skin quiz"><div id="survey"></div></section></main>'],
+  ]) {
+    if (!pattern.test(landing)) throw new Error(`beauty.html no longer has ${pattern}`);
+    landing = landing.replace(pattern, replacement);
+  }
+  writeFileSync(join(dir, 'surveyjs/landing.html'), landing);
   // The same quiz alone, embedded the Siyu way.
   writeFileSync(join(dir, 'quiz-only.html'), `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -121,6 +137,7 @@ const pages = {
   'Siyu landing page (quiz + check-in + wallet)': [`${server.base}/beauty.html?lang=en&nosw`, () => document.querySelector('siyu-quiz')?.shadowRoot?.querySelector('.question')],
   'Siyu quiz alone': [`${server.base}/quiz-only.html`, () => document.querySelector('siyu-quiz')?.shadowRoot?.querySelector('.question')],
   'SurveyJS quiz': [`${server.base}/surveyjs/index.html`, () => document.querySelector('.sd-question__title, .sv-question__title')],
+  'SurveyJS quiz on the same landing page': [`${server.base}/surveyjs/landing.html?lang=en&nosw`, () => document.querySelector('.sd-question__title, .sv-question__title')],
 };
 const times = {};
 try {
@@ -145,6 +162,7 @@ const medians = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, med
 for (const [name, ms] of Object.entries(medians)) console.log(`  ${name.padEnd(46)} ${ms.toFixed(0).padStart(6)} ms   (min ${Math.min(...times[name]).toFixed(0)}, max ${Math.max(...times[name]).toFixed(0)})`);
 const sj = medians['SurveyJS quiz'];
 console.log(`  ratio Siyu landing / SurveyJS: ${(medians['Siyu landing page (quiz + check-in + wallet)'] / sj).toFixed(2)}; Siyu quiz alone / SurveyJS: ${(medians['Siyu quiz alone'] / sj).toFixed(2)}`);
+console.log(`  ratio on the same landing page, Siyu (three widgets) / SurveyJS (quiz): ${(medians['Siyu landing page (quiz + check-in + wallet)'] / medians['SurveyJS quiz on the same landing page']).toFixed(2)}`);
 const out = join(root, 'target/artifacts');
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'bench-web.json'), JSON.stringify({ bytes: { siyu, surveyjs: survey }, throttle: THROTTLE, loads: LOADS, times, medians }, null, 2));
