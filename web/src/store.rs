@@ -350,10 +350,10 @@ impl Store {
     }
 
     /// [`Store::notify`] for the first content after loading: one listener per frame, in the
-    /// widgets' order on the page. Rendering every widget of a
-    /// page at once is one long task, and the first widget would show only when the last is
-    /// done; this way the top of the page shows first and the page stays responsive. Changes
-    /// meanwhile skip the widgets still waiting: they read the latest state in their turn.
+    /// widgets' order on the page. Rendering every widget of a page at once is one long task,
+    /// and the first widget would show only when the last is done; this way the top of the
+    /// page shows first and the page stays responsive. Changes meanwhile skip the widgets
+    /// still waiting: they read the latest state in their turn.
     fn notify_in_turn(self: &Rc<Self>) {
         let ids: Vec<u32> = self.listeners.borrow().iter().map(|s| s.id).collect();
         let running = !self.waiting.borrow().is_empty();
