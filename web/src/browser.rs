@@ -82,7 +82,7 @@ pub fn after_next_paint(then: impl FnOnce() + 'static) {
 type Deferred = Box<dyn FnOnce()>;
 
 /// How long [`after_next_paint`] waits for a frame.
-pub const PAINT_WAIT_MAX_MS: i32 = 100;
+const PAINT_WAIT_MAX_MS: i32 = 100;
 
 fn set_timeout(then: impl FnOnce() + 'static, ms: i32) {
     if let Some(window) = web_sys::window() {

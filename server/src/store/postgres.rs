@@ -163,7 +163,7 @@ impl PostgresStore {
         &self,
         campaign: &PublishedCampaign,
         key: &MemberKey,
-        ops: &[ClientOp],
+        ops: Vec<ClientOp>,
         actor: Actor,
         device: Option<&DeviceRecord>,
         now: Timestamp,
@@ -175,6 +175,7 @@ impl PostgresStore {
         let mut stock = load_stock(&tx, &campaign.id).await?;
         let mut results: Vec<OpResult> = Vec::with_capacity(ops.len());
         let mut rows = Vec::new();
+        let drained = ops.len() < siyu_core::protocol::SYNC_BATCH_OPS_MAX;
         for op in ops {
             let ctx = Context {
                 now,
@@ -182,7 +183,7 @@ impl PostgresStore {
                 last_contact: device.and_then(|d| d.last_contact),
                 stock_taken: &stock,
             };
-            let mut decided = log.decide(campaign, op.clone(), &ctx);
+            let mut decided = log.decide(campaign, op, &ctx);
             if let Some(reward) = decided
                 .applied
                 .as_ref()
@@ -204,7 +205,7 @@ impl PostgresStore {
         }
         write_rows(&tx, key, &rows).await?;
         if let Some(device) = device {
-            if ops.len() < siyu_core::protocol::SYNC_BATCH_OPS_MAX {
+            if drained {
                 tx.execute(
                     "UPDATE devices SET last_contact = $3 WHERE campaign = $1 AND device = $2",
                     &[&campaign.id.as_str(), &device.device, &now.as_millis()],
@@ -573,7 +574,7 @@ impl Store for PostgresStore {
         self.run_ops(
             &campaign,
             &key,
-            &job.ops,
+            job.ops,
             job.actor,
             Some(&device),
             clock.now(),
@@ -590,7 +591,7 @@ impl Store for PostgresStore {
         self.run_ops(
             &campaign,
             &job.key,
-            std::slice::from_ref(&job.op),
+            vec![job.op],
             Actor::Brand,
             None,
             clock.now(),
