@@ -1027,3 +1027,47 @@ async fn syncs_beyond_the_device_rate_get_429_with_retry_after() {
         "the fourth quick sync is limited"
     );
 }
+
+/// A sync's writes run straight in the group commit's transaction (no savepoint each): a
+/// storage error in the middle of them must roll the whole group back, answer an error, and
+/// leave nothing of the batch behind, neither in the database nor in the writer's caches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_write_failing_halfway_keeps_nothing_of_the_batch() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.session().await;
+    let path = server.db.url.strip_prefix("sqlite://").unwrap().to_owned();
+    let failing_insert = |sql: &'static str| {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .unwrap();
+        conn.execute_batch(sql).unwrap();
+    };
+    // The batch's second row fails after its first row is written.
+    failing_insert(
+        "CREATE TRIGGER fail_second_row BEFORE INSERT ON ops WHEN NEW.op_id = 'second'
+         BEGIN SELECT RAISE(ABORT, 'injected storage failure'); END;",
+    );
+    let batch = vec![
+        op("first", server.now(), json!({"type": "checkin"})),
+        op("second", server.now(), json!({"type": "checkin"})),
+    ];
+    let (status, body) = server.sync(&token, batch.clone()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_eq!(body["error"]["code"], "internal", "{body}");
+    assert!(
+        !body.to_string().contains("injected"),
+        "storage details stay in the log: {body}"
+    );
+    let state = server.state(&token).await;
+    assert_eq!(balance(&state), 0, "nothing of the batch was kept: {state}");
+    assert!(state["applied"].as_object().unwrap().is_empty(), "{state}");
+
+    // Once storage works again the same batch is taken as new, exactly once.
+    failing_insert("DROP TRIGGER fail_second_row;");
+    let body = server.sync_ok(&token, batch.clone()).await;
+    assert_eq!(statuses(&body)[0], "accepted", "{body}");
+    assert_eq!(balance(&body["state"]), 5);
+    let again = server.sync_ok(&token, batch).await;
+    assert_eq!(statuses(&again)[0], "duplicate", "{again}");
+    assert_eq!(balance(&again["state"]), 5);
+}

@@ -322,6 +322,9 @@ struct Writer {
     syncer: mpsc::Sender<Vec<Finish>>,
 }
 
+/// The answer to every job of a group that a storage error broke (rolled back, nothing kept).
+const GROUP_BROKEN: &str = "a storage error interrupted the write; nothing of it was kept";
+
 /// What a job leaves to do after the commit.
 type Finish = Box<dyn FnOnce(StoreResult<()>) + Send>;
 
@@ -425,10 +428,24 @@ impl Writer {
             stock: &mut self.stock,
             devices: &mut self.devices,
         };
+        let mut broken = false;
         for job in group {
-            finishes.push(run_job(&tx, &mut caches, job));
+            if broken {
+                fail(job, StoreError::Unavailable(GROUP_BROKEN.into()));
+                continue;
+            }
+            let ran = run_job(&tx, &mut caches, job);
+            finishes.push(ran.finish);
+            broken = ran.breaks_group;
         }
-        let committed = tx.commit().map_err(StoreError::from);
+        let committed = if broken {
+            // Dropping the transaction rolls back what the group wrote; nobody was answered yet.
+            drop(tx);
+            tracing::error!("a storage error broke a group commit; it was rolled back");
+            Err(StoreError::Unavailable(GROUP_BROKEN.into()))
+        } else {
+            tx.commit().map_err(StoreError::from)
+        };
         // Writer time per group (decisions, statements, commit): where the write path's time goes.
         metrics::histogram!("siyu_group_commit_seconds").record(started.elapsed().as_secs_f64());
         match committed {
@@ -509,10 +526,41 @@ fn fail(job: Job, error: StoreError) {
     }
 }
 
-/// Runs one job in a savepoint; returns what to do once the group's commit is known.
-fn run_job(tx: &Transaction<'_>, caches: &mut Caches<'_>, job: Job) -> Finish {
+/// What running a job leaves: what to do once the group's commit is known, and whether the
+/// job left the group's transaction unusable (it must be rolled back, not committed).
+struct Ran {
+    finish: Finish,
+    breaks_group: bool,
+}
+
+/// Runs one job in the group's transaction.
+///
+/// Syncs and purchase credits, nearly all the traffic, run directly in it: they make every
+/// check that can refuse before their first write, so a refusal leaves the transaction as it
+/// was, and a failure once they write is a storage error that breaks the whole group. A
+/// savepoint each would cost a statement before and after every job and a copy of every page
+/// it touches. The rare jobs (sessions, binds, erasures, tenants, campaigns) keep a savepoint:
+/// one that fails halfway through its writes then costs only itself, not its group.
+fn run_job(tx: &Transaction<'_>, caches: &mut Caches<'_>, job: Job) -> Ran {
+    macro_rules! directly {
+        ($reply:ident, $body:expr) => {{
+            let changes_before = tx.total_changes();
+            let outcome = $body;
+            // A failure after a write, or one after which SQLite rolled the whole transaction
+            // back itself (it does so on some I/O errors), leaves the group unusable.
+            let breaks_group =
+                outcome.is_err() && (tx.total_changes() != changes_before || tx.is_autocommit());
+            Ran {
+                finish: Box::new(move |committed: StoreResult<()>| {
+                    let _ = $reply.send(committed.and(outcome));
+                }),
+                breaks_group,
+            }
+        }};
+    }
     macro_rules! in_savepoint {
         ($reply:ident, $body:expr) => {{
+            let mut rolled_back = true;
             let outcome = (|| -> StoreResult<_> {
                 tx.prepare_cached("SAVEPOINT job")?.execute([])?;
                 let value = $body;
@@ -522,14 +570,17 @@ fn run_job(tx: &Transaction<'_>, caches: &mut Caches<'_>, job: Job) -> Finish {
                         Ok(v)
                     }
                     Err(e) => {
-                        tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                        rolled_back = tx.execute_batch("ROLLBACK TO job; RELEASE job").is_ok();
                         Err(e)
                     }
                 }
             })();
-            Box::new(move |committed: StoreResult<()>| {
-                let _ = $reply.send(committed.and(outcome));
-            }) as Finish
+            Ran {
+                finish: Box::new(move |committed: StoreResult<()>| {
+                    let _ = $reply.send(committed.and(outcome));
+                }),
+                breaks_group: !rolled_back || tx.is_autocommit(),
+            }
         }};
     }
     match job {
@@ -538,13 +589,13 @@ fn run_job(tx: &Transaction<'_>, caches: &mut Caches<'_>, job: Job) -> Finish {
             job,
             clock,
             reply,
-        } => in_savepoint!(reply, sync(tx, caches, &campaign, job, clock.now())),
+        } => directly!(reply, sync(tx, caches, &campaign, job, clock.now())),
         Job::Brand {
             campaign,
             job,
             clock,
             reply,
-        } => in_savepoint!(reply, brand(tx, caches, &campaign, job, clock.now())),
+        } => directly!(reply, brand(tx, caches, &campaign, job, clock.now())),
         Job::Bind {
             campaign,
             device,
