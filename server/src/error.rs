@@ -63,6 +63,9 @@ pub enum AppError {
     /// Storage failed; details are logged, not returned.
     #[error("storage error")]
     Storage(#[from] StoreError),
+    /// Something that cannot fail did (a bug); details are logged, not returned.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl AppError {
@@ -93,7 +96,7 @@ impl AppError {
             Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Storage(StoreError::Conflict(_)) => (StatusCode::CONFLICT, "conflict"),
-            Self::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            Self::Storage(_) | Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
 }
@@ -106,6 +109,10 @@ impl IntoResponse for AppError {
             Self::Storage(error) => {
                 // Logged with its cause; the client learns only that it failed.
                 tracing::error!(%error, "storage failure");
+                "the server could not complete the request; retry later".to_owned()
+            }
+            Self::Internal(error) => {
+                tracing::error!(%error, "internal error");
                 "the server could not complete the request; retry later".to_owned()
             }
             other => other.to_string(),
@@ -166,8 +173,25 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
     }
 }
 
+/// Room for a typical answer (a sync answer is 1–2 KB): `axum::Json` starts at 128 bytes and
+/// grows the buffer four times, copying it each time, before a sync answer fits.
+const ANSWER_BYTES_EXPECTED: usize = 2048;
+
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
-        axum::Json(self.0).into_response()
+        let mut body = Vec::with_capacity(ANSWER_BYTES_EXPECTED);
+        match serde_json::to_writer(&mut body, &self.0) {
+            Ok(()) => (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response(),
+            Err(e) => {
+                AppError::Internal(format!("an answer did not serialise: {e}")).into_response()
+            }
+        }
     }
 }
