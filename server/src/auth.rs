@@ -1,6 +1,8 @@
 //! Credentials: device session tokens (signed by the server), member tokens (signed by the
 //! brand's back end with the tenant's secret) and tenant admin keys (stored hashed).
 
+use std::sync::LazyLock;
+
 use axum::http::HeaderMap;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
@@ -90,13 +92,14 @@ pub fn issue_session(
     (token, Timestamp::from_millis(claims.exp * 1_000))
 }
 
-fn validation() -> Validation {
+/// The checks both kinds of token get, built once: every request verifies a token.
+static VALIDATION: LazyLock<Validation> = LazyLock::new(|| {
     let mut validation = Validation::new(Algorithm::HS256);
     // Expiry is checked against the injectable server clock, not the system clock.
     validation.validate_exp = false;
     validation.required_spec_claims = ["exp"].into_iter().map(String::from).collect();
     validation
-}
+});
 
 /// Verifies a session token at `now`; with `renewal`, an expired token within the renewal
 /// grace still proves the device.
@@ -106,7 +109,7 @@ pub fn verify_session(
     now: Timestamp,
     renewal: bool,
 ) -> Result<SessionClaims, AppError> {
-    let data = decode::<SessionClaims>(token, &DecodingKey::from_secret(secret), &validation())
+    let data = decode::<SessionClaims>(token, &DecodingKey::from_secret(secret), &VALIDATION)
         .map_err(|_| {
             AppError::unauthorized(
                 "invalid_token",
@@ -138,7 +141,7 @@ pub fn verify_member(
     let data = decode::<MemberClaims>(
         token,
         &DecodingKey::from_secret(secret.as_bytes()),
-        &validation(),
+        &VALIDATION,
     )
     .map_err(|e| {
         AppError::unauthorized(
