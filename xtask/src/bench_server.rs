@@ -18,6 +18,10 @@ use crate::exec;
 const CLIENT_COUNTS: [usize; 2] = [64, 512];
 /// Seconds of load per measurement.
 const SECONDS: u64 = 5;
+/// Runs per measurement. On two cores shared by the server and its load generator, one run's
+/// throughput and p99 swing by 10–15% from the next; the table shows each figure's median
+/// over the runs, with every run's p99 beside it, and `server.json` keeps every run.
+const RUNS: usize = 3;
 
 /// The check-in transaction, written directly against PostgreSQL: insert the day's check-in,
 /// append the ledger entry, update the balance.
@@ -166,10 +170,10 @@ fn pgbench_percentiles(dir: &Path, prefix: &str) -> anyhow::Result<(f64, f64)> {
     Ok((at(0.50), at(0.99)))
 }
 
-fn pgbench(url_db: &str, clients: usize, out_dir: &Path) -> anyhow::Result<Value> {
+fn pgbench(url_db: &str, clients: usize, run: usize, out_dir: &Path) -> anyhow::Result<Value> {
     let script = out_dir.join("checkin.sql");
     std::fs::write(&script, PGBENCH_SCRIPT)?;
-    let prefix = format!("pgbench-{clients}");
+    let prefix = format!("pgbench-{clients}-{run}");
     let out = Command::new(pg_cluster::bin_dir().join("pgbench"))
         .args([
             "-n",
@@ -209,6 +213,13 @@ fn pgbench(url_db: &str, clients: usize, out_dir: &Path) -> anyhow::Result<Value
         .context("pgbench printed no tps")?;
     let (p50, p99) = pgbench_percentiles(out_dir, &prefix)?;
     Ok(json!({"clients": clients, "tps": tps, "p50_ms": p50, "p99_ms": p99}))
+}
+
+/// The median of one figure over runs (the middle run's; runs are few and odd in number).
+fn median(runs: &[Value], key: &str) -> f64 {
+    let mut values: Vec<f64> = runs.iter().filter_map(|r| r[key].as_f64()).collect();
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// Group-commit figures from the server's metrics: mean jobs per commit and seconds per commit.
@@ -255,68 +266,97 @@ pub fn run() -> anyhow::Result<()> {
 
     let mut siyu = Vec::new();
     for clients in CLIENT_COUNTS {
-        exec::step(
-            &format!("siyu-server, durable SQLite, {clients} clients"),
-            || {
-                // A fresh file per run, so both runs start equal.
-                let db = format!(
-                    "sqlite://{}",
-                    out_dir.join(format!("siyu-{clients}.db")).display()
-                );
-                provision(&db)?;
-                let server = start_server(&db)?;
-                std::thread::sleep(Duration::from_millis(200));
-                let mut result = loadgen(&server.base, clients)?;
-                result["server_peak_rss_mb"] = json!(server.peak_rss_mb());
-                result["group_commit"] = group_commit_profile(&server.base);
-                println!("    {result}");
-                siyu.push(result);
-                Ok(())
-            },
-        )?;
+        let mut runs = Vec::new();
+        for run in 1..=RUNS {
+            exec::step(
+                &format!("siyu-server, durable SQLite, {clients} clients, run {run}/{RUNS}"),
+                || {
+                    // A fresh file per run, so every run starts equal.
+                    let db = format!(
+                        "sqlite://{}",
+                        out_dir.join(format!("siyu-{clients}-{run}.db")).display()
+                    );
+                    provision(&db)?;
+                    let server = start_server(&db)?;
+                    std::thread::sleep(Duration::from_millis(200));
+                    let mut result = loadgen(&server.base, clients)?;
+                    result["server_peak_rss_mb"] = json!(server.peak_rss_mb());
+                    result["group_commit"] = group_commit_profile(&server.base);
+                    println!("    {result}");
+                    runs.push(result);
+                    Ok(())
+                },
+            )?;
+        }
+        siyu.push(runs);
     }
 
     pg_cluster::ensure_running();
     let url = pg_cluster::fresh_database("siyu_pgbench");
     let database = url.rsplit('/').next().expect("a database name").to_owned();
-    let out = pg_cluster::psql(&database, PGBENCH_SCHEMA);
-    if !out.status.success() {
-        bail!("pgbench schema: {}", String::from_utf8_lossy(&out.stderr));
-    }
     let mut postgres = Vec::new();
     for clients in CLIENT_COUNTS {
-        exec::step(
-            &format!("pgbench, same check-in transaction, {clients} clients"),
-            || {
-                let result = pgbench(&database, clients, &out_dir)?;
-                println!("    {result}");
-                postgres.push(result);
-                Ok(())
-            },
-        )?;
+        let mut runs = Vec::new();
+        for run in 1..=RUNS {
+            exec::step(
+                &format!("pgbench, same check-in transaction, {clients} clients, run {run}/{RUNS}"),
+                || {
+                    // Fresh tables per run, as the SQLite file is.
+                    let out = pg_cluster::psql(&database, PGBENCH_SCHEMA);
+                    if !out.status.success() {
+                        bail!("pgbench schema: {}", String::from_utf8_lossy(&out.stderr));
+                    }
+                    let result = pgbench(&database, clients, run, &out_dir)?;
+                    println!("    {result}");
+                    runs.push(result);
+                    Ok(())
+                },
+            )?;
+        }
+        postgres.push(runs);
     }
 
-    println!("\n| clients | siyu check-ins/s | p50 ms | p99 ms | RSS MB | pgbench tx/s | p50 ms | p99 ms | ratio |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("\nMedian of {RUNS} runs of {SECONDS} s each:\n");
+    println!("| clients | siyu check-ins/s | p50 ms | p99 ms | p99 of each run | RSS MB | pgbench tx/s | p50 ms | p99 ms | ratio |");
+    println!("|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
     let mut rows = Vec::new();
     for (s, p) in siyu.iter().zip(&postgres) {
-        let ratio =
-            s["ops_per_second"].as_f64().unwrap_or(0.0) / p["tps"].as_f64().unwrap_or(f64::NAN);
+        let ratio = median(s, "ops_per_second") / median(p, "tps");
+        let each_p99: Vec<String> = s
+            .iter()
+            .map(|run| format!("{:.1}", run["p99_ms"].as_f64().unwrap_or(0.0)))
+            .collect();
         println!(
-            "| {} | {:.0} | {:.2} | {:.2} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2}× |",
-            s["clients"],
-            s["ops_per_second"].as_f64().unwrap_or(0.0),
-            s["p50_ms"].as_f64().unwrap_or(0.0),
-            s["p99_ms"].as_f64().unwrap_or(0.0),
-            s["server_peak_rss_mb"].as_f64().unwrap_or(0.0),
-            p["tps"].as_f64().unwrap_or(0.0),
-            p["p50_ms"].as_f64().unwrap_or(0.0),
-            p["p99_ms"].as_f64().unwrap_or(0.0),
+            "| {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2}× |",
+            CLIENT_COUNTS[rows.len()],
+            median(s, "ops_per_second"),
+            median(s, "p50_ms"),
+            median(s, "p99_ms"),
+            each_p99.join(", "),
+            median(s, "server_peak_rss_mb"),
+            median(p, "tps"),
+            median(p, "p50_ms"),
+            median(p, "p99_ms"),
             ratio
         );
-        rows.push(json!({"siyu": s, "pgbench": p, "ratio": ratio}));
+        rows.push(json!({
+            "clients": CLIENT_COUNTS[rows.len()],
+            "median": {
+                "siyu_ops_per_second": median(s, "ops_per_second"),
+                "siyu_p50_ms": median(s, "p50_ms"),
+                "siyu_p99_ms": median(s, "p99_ms"),
+                "siyu_peak_rss_mb": median(s, "server_peak_rss_mb"),
+                "pgbench_tps": median(p, "tps"),
+                "pgbench_p50_ms": median(p, "p50_ms"),
+                "pgbench_p99_ms": median(p, "p99_ms"),
+                "ratio": ratio,
+            },
+            "siyu_runs": s,
+            "pgbench_runs": p,
+        }));
     }
-    let report = json!({"seconds_per_run": SECONDS, "runs": rows});
+    let report =
+        json!({"seconds_per_run": SECONDS, "runs_per_measurement": RUNS, "measurements": rows});
     std::fs::write(
         out_dir.join("server.json"),
         serde_json::to_string_pretty(&report)?,
