@@ -23,6 +23,8 @@ use crate::ids::{
 use crate::locale::{Locale, Text};
 use crate::time::{LocalDay, ZoneRules};
 
+mod kinds;
+
 /// The config schema this core reads.
 pub const CAMPAIGN_SCHEMA_VERSION: u32 = 1;
 /// The largest campaign document accepted, in bytes.
@@ -376,7 +378,11 @@ pub enum Rounding {
 
 /// When earned points expire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    try_from = "kinds::ExpiryJson"
+)]
 pub enum Expiry {
     /// Never.
     #[default]
@@ -424,7 +430,7 @@ pub struct CheckinRules {
 
 /// How check-in cycles are cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "kinds::CycleJson")]
 pub enum Cycle {
     /// `length` days starting with the member's first check-in after the previous cycle.
     Days {
@@ -560,7 +566,11 @@ pub struct Badge {
 
 /// What earns a badge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    try_from = "kinds::BadgeRuleJson"
+)]
 pub enum BadgeRule {
     /// The first check-in.
     FirstCheckin,
