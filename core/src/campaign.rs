@@ -378,11 +378,7 @@ pub enum Rounding {
 
 /// When earned points expire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "snake_case",
-    try_from = "kinds::ExpiryJson"
-)]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "kinds::Kinded")]
 pub enum Expiry {
     /// Never.
     #[default]
@@ -430,7 +426,7 @@ pub struct CheckinRules {
 
 /// How check-in cycles are cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", try_from = "kinds::CycleJson")]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "kinds::Kinded")]
 pub enum Cycle {
     /// `length` days starting with the member's first check-in after the previous cycle.
     Days {
@@ -566,11 +562,7 @@ pub struct Badge {
 
 /// What earns a badge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "snake_case",
-    try_from = "kinds::BadgeRuleJson"
-)]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "kinds::Kinded")]
 pub enum BadgeRule {
     /// The first check-in.
     FirstCheckin,
