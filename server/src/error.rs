@@ -101,19 +101,22 @@ impl AppError {
     }
 }
 
+/// What a client learns of a failure that is ours, not its request's.
+const UNEXPLAINED_FAILURE: &str = "the server could not complete the request; retry later";
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let message = match &self {
             Self::Storage(StoreError::Conflict(message)) => message.clone(),
+            // Logged with the cause; the client learns only that it failed.
             Self::Storage(error) => {
-                // Logged with its cause; the client learns only that it failed.
                 tracing::error!(%error, "storage failure");
-                "the server could not complete the request; retry later".to_owned()
+                UNEXPLAINED_FAILURE.to_owned()
             }
             Self::Internal(error) => {
                 tracing::error!(%error, "internal error");
-                "the server could not complete the request; retry later".to_owned()
+                UNEXPLAINED_FAILURE.to_owned()
             }
             other => other.to_string(),
         };

@@ -215,6 +215,31 @@ fn pgbench(url_db: &str, clients: usize, run: usize, out_dir: &Path) -> anyhow::
     Ok(json!({"clients": clients, "tps": tps, "p50_ms": p50, "p99_ms": p99}))
 }
 
+/// Runs `run_once(clients, run)` [`RUNS`] times for each client count, each as a step of
+/// its own; returns every run's figures, by client count.
+fn measure(
+    what: &str,
+    mut run_once: impl FnMut(usize, usize) -> anyhow::Result<Value>,
+) -> anyhow::Result<Vec<Vec<Value>>> {
+    let mut by_clients = Vec::new();
+    for clients in CLIENT_COUNTS {
+        let mut runs = Vec::new();
+        for run in 1..=RUNS {
+            exec::step(
+                &format!("{what}, {clients} clients, run {run}/{RUNS}"),
+                || {
+                    let result = run_once(clients, run)?;
+                    println!("    {result}");
+                    runs.push(result);
+                    Ok(())
+                },
+            )?;
+        }
+        by_clients.push(runs);
+    }
+    Ok(by_clients)
+}
+
 /// The median of one figure over runs (the middle run's; runs are few and odd in number).
 fn median(runs: &[Value], key: &str) -> f64 {
     let mut values: Vec<f64> = runs.iter().filter_map(|r| r[key].as_f64()).collect();
@@ -264,96 +289,66 @@ pub fn run() -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&out_dir);
     std::fs::create_dir_all(&out_dir)?;
 
-    let mut siyu = Vec::new();
-    for clients in CLIENT_COUNTS {
-        let mut runs = Vec::new();
-        for run in 1..=RUNS {
-            exec::step(
-                &format!("siyu-server, durable SQLite, {clients} clients, run {run}/{RUNS}"),
-                || {
-                    // A fresh file per run, so every run starts equal.
-                    let db = format!(
-                        "sqlite://{}",
-                        out_dir.join(format!("siyu-{clients}-{run}.db")).display()
-                    );
-                    provision(&db)?;
-                    let server = start_server(&db)?;
-                    std::thread::sleep(Duration::from_millis(200));
-                    let mut result = loadgen(&server.base, clients)?;
-                    result["server_peak_rss_mb"] = json!(server.peak_rss_mb());
-                    result["group_commit"] = group_commit_profile(&server.base);
-                    println!("    {result}");
-                    runs.push(result);
-                    Ok(())
-                },
-            )?;
-        }
-        siyu.push(runs);
-    }
+    let siyu = measure("siyu-server, durable SQLite", |clients, run| {
+        // A fresh file per run, so every run starts equal.
+        let db = format!(
+            "sqlite://{}",
+            out_dir.join(format!("siyu-{clients}-{run}.db")).display()
+        );
+        provision(&db)?;
+        let server = start_server(&db)?;
+        std::thread::sleep(Duration::from_millis(200));
+        let mut result = loadgen(&server.base, clients)?;
+        result["server_peak_rss_mb"] = json!(server.peak_rss_mb());
+        result["group_commit"] = group_commit_profile(&server.base);
+        Ok(result)
+    })?;
 
     pg_cluster::ensure_running();
     let url = pg_cluster::fresh_database("siyu_pgbench");
     let database = url.rsplit('/').next().expect("a database name").to_owned();
-    let mut postgres = Vec::new();
-    for clients in CLIENT_COUNTS {
-        let mut runs = Vec::new();
-        for run in 1..=RUNS {
-            exec::step(
-                &format!("pgbench, same check-in transaction, {clients} clients, run {run}/{RUNS}"),
-                || {
-                    // Fresh tables per run, as the SQLite file is.
-                    let out = pg_cluster::psql(&database, PGBENCH_SCHEMA);
-                    if !out.status.success() {
-                        bail!("pgbench schema: {}", String::from_utf8_lossy(&out.stderr));
-                    }
-                    let result = pgbench(&database, clients, run, &out_dir)?;
-                    println!("    {result}");
-                    runs.push(result);
-                    Ok(())
-                },
-            )?;
+    let postgres = measure("pgbench, same check-in transaction", |clients, run| {
+        // Fresh tables per run, as the SQLite file is.
+        let out = pg_cluster::psql(&database, PGBENCH_SCHEMA);
+        if !out.status.success() {
+            bail!("pgbench schema: {}", String::from_utf8_lossy(&out.stderr));
         }
-        postgres.push(runs);
-    }
+        pgbench(&database, clients, run, &out_dir)
+    })?;
 
     println!("\nMedian of {RUNS} runs of {SECONDS} s each:\n");
     println!("| clients | siyu check-ins/s | p50 ms | p99 ms | p99 of each run | RSS MB | pgbench tx/s | p50 ms | p99 ms | ratio |");
     println!("|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
     let mut rows = Vec::new();
-    for (s, p) in siyu.iter().zip(&postgres) {
-        let ratio = median(s, "ops_per_second") / median(p, "tps");
+    for ((clients, s), p) in CLIENT_COUNTS.iter().zip(&siyu).zip(&postgres) {
+        let m = json!({
+            "siyu_ops_per_second": median(s, "ops_per_second"),
+            "siyu_p50_ms": median(s, "p50_ms"),
+            "siyu_p99_ms": median(s, "p99_ms"),
+            "siyu_peak_rss_mb": median(s, "server_peak_rss_mb"),
+            "pgbench_tps": median(p, "tps"),
+            "pgbench_p50_ms": median(p, "p50_ms"),
+            "pgbench_p99_ms": median(p, "p99_ms"),
+            "ratio": median(s, "ops_per_second") / median(p, "tps"),
+        });
         let each_p99: Vec<String> = s
             .iter()
             .map(|run| format!("{:.1}", run["p99_ms"].as_f64().unwrap_or(0.0)))
             .collect();
+        let f = |key: &str| m[key].as_f64().unwrap_or(f64::NAN);
         println!(
-            "| {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2}× |",
-            CLIENT_COUNTS[rows.len()],
-            median(s, "ops_per_second"),
-            median(s, "p50_ms"),
-            median(s, "p99_ms"),
+            "| {clients} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2}× |",
+            f("siyu_ops_per_second"),
+            f("siyu_p50_ms"),
+            f("siyu_p99_ms"),
             each_p99.join(", "),
-            median(s, "server_peak_rss_mb"),
-            median(p, "tps"),
-            median(p, "p50_ms"),
-            median(p, "p99_ms"),
-            ratio
+            f("siyu_peak_rss_mb"),
+            f("pgbench_tps"),
+            f("pgbench_p50_ms"),
+            f("pgbench_p99_ms"),
+            f("ratio"),
         );
-        rows.push(json!({
-            "clients": CLIENT_COUNTS[rows.len()],
-            "median": {
-                "siyu_ops_per_second": median(s, "ops_per_second"),
-                "siyu_p50_ms": median(s, "p50_ms"),
-                "siyu_p99_ms": median(s, "p99_ms"),
-                "siyu_peak_rss_mb": median(s, "server_peak_rss_mb"),
-                "pgbench_tps": median(p, "tps"),
-                "pgbench_p50_ms": median(p, "p50_ms"),
-                "pgbench_p99_ms": median(p, "p99_ms"),
-                "ratio": ratio,
-            },
-            "siyu_runs": s,
-            "pgbench_runs": p,
-        }));
+        rows.push(json!({"clients": clients, "median": m, "siyu_runs": s, "pgbench_runs": p}));
     }
     let report =
         json!({"seconds_per_run": SECONDS, "runs_per_measurement": RUNS, "measurements": rows});

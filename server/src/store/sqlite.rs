@@ -533,6 +533,22 @@ struct Ran {
     breaks_group: bool,
 }
 
+impl Ran {
+    /// A job that ran to `outcome`: its reply waits for the group's commit.
+    fn new<T: Send + 'static>(
+        reply: Reply<T>,
+        outcome: StoreResult<T>,
+        breaks_group: bool,
+    ) -> Self {
+        Self {
+            finish: Box::new(move |committed: StoreResult<()>| {
+                let _ = reply.send(committed.and(outcome));
+            }),
+            breaks_group,
+        }
+    }
+}
+
 /// Runs one job in the group's transaction.
 ///
 /// Syncs and purchase credits, nearly all the traffic, run directly in it: they make every
@@ -550,12 +566,7 @@ fn run_job(tx: &Transaction<'_>, caches: &mut Caches<'_>, job: Job) -> Ran {
             // back itself (it does so on some I/O errors), leaves the group unusable.
             let breaks_group =
                 outcome.is_err() && (tx.total_changes() != changes_before || tx.is_autocommit());
-            Ran {
-                finish: Box::new(move |committed: StoreResult<()>| {
-                    let _ = $reply.send(committed.and(outcome));
-                }),
-                breaks_group,
-            }
+            Ran::new($reply, outcome, breaks_group)
         }};
     }
     macro_rules! in_savepoint {
@@ -575,12 +586,7 @@ fn run_job(tx: &Transaction<'_>, caches: &mut Caches<'_>, job: Job) -> Ran {
                     }
                 }
             })();
-            Ran {
-                finish: Box::new(move |committed: StoreResult<()>| {
-                    let _ = $reply.send(committed.and(outcome));
-                }),
-                breaks_group: !rolled_back || tx.is_autocommit(),
-            }
+            Ran::new($reply, outcome, !rolled_back || tx.is_autocommit())
         }};
     }
     match job {
