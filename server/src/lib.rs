@@ -55,8 +55,8 @@ pub struct Shared {
     pub store: Arc<dyn Store>,
     /// The server's clock.
     pub clock: Arc<dyn Clock>,
-    /// The secret session tokens are signed with.
-    pub session_secret: Arc<Vec<u8>>,
+    /// The key session tokens are signed with (from the store's server secret).
+    pub session_key: auth::SessionKey,
     /// Per-device and per-address limits.
     pub limits: Arc<RateLimits>,
 }
@@ -68,11 +68,11 @@ impl AppState {
         clock: Arc<dyn Clock>,
         limits: RateLimits,
     ) -> anyhow::Result<Self> {
-        let session_secret = Arc::new(store.server_secret().await?);
+        let session_key = auth::SessionKey::new(&store.server_secret().await?);
         Ok(Self(Arc::new(Shared {
             store,
             clock,
-            session_secret,
+            session_key,
             limits: Arc::new(limits),
         })))
     }

@@ -80,7 +80,7 @@ pub async fn session_create(
     let now = state.clock.now();
     let (device, mut member) = match &body.device_token {
         Some(token) => {
-            let claims = auth::verify_session(&state.session_secret, token, now, true)?;
+            let claims = auth::verify_session(&state.session_key, token, now, true)?;
             if claims.cmp != id.as_str() {
                 return Err(AppError::Forbidden(
                     "the device token belongs to another campaign".into(),
@@ -113,8 +113,7 @@ pub async fn session_create(
             .await?;
         member = bound.member;
     }
-    let (token, expires_at) =
-        auth::issue_session(&state.session_secret, &tenant.id, id, &device, now);
+    let (token, expires_at) = auth::issue_session(&state.session_key, &tenant.id, id, &device, now);
     let response = SessionResponse {
         token,
         expires_at: expires_at.as_millis(),
@@ -128,7 +127,7 @@ pub async fn session_create(
 /// The session a request carries: its verified claims.
 pub fn session(state: &AppState, headers: &HeaderMap) -> Result<auth::SessionClaims, AppError> {
     auth::verify_session(
-        &state.session_secret,
+        &state.session_key,
         auth::bearer(headers)?,
         state.clock.now(),
         false,
