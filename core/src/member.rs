@@ -13,7 +13,7 @@ use crate::campaign::Campaign;
 use crate::checkin::CheckinState;
 use crate::ids::{BadgeId, CampaignId, MemberId, OpId, RewardId, Tag, TierId};
 use crate::ledger::Ledger;
-use crate::op::{Applied, Event};
+use crate::op::{fingerprint_bits, Applied, Event};
 use crate::quiz::{Answers, QuizResult};
 use crate::standing::{self, Achievements, Stage};
 use crate::time::{LocalDay, Timestamp};
@@ -150,7 +150,9 @@ impl MemberState {
             );
             self.last_active = Some(self.last_active.map_or(applied.day, |d| d.max(applied.day)));
         }
-        self.applied.insert(applied.op.clone(), applied.fingerprint);
+        // Rows recorded before fingerprints were cut to 53 bits replay with their 64.
+        self.applied
+            .insert(applied.op.clone(), fingerprint_bits(applied.fingerprint));
         debug_assert!(self.ledger.check_consistency().is_ok());
     }
 

@@ -130,13 +130,25 @@ pub struct ClientOp {
 
 impl ClientOp {
     /// A fingerprint of the content, to tell a retry from a different operation reusing an id.
+    /// 53 bits of it: see [`fingerprint_bits`].
     pub fn fingerprint(&self) -> u64 {
         // FNV-1a over the canonical JSON: stable across platforms and releases of std.
         let json = serde_json::to_vec(self).expect("ops always serialise");
-        json.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        fingerprint_bits(json.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
             (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-        })
+        }))
     }
+}
+
+/// The bits of a fingerprint that count: the low 53.
+///
+/// Member states carry fingerprints (`applied`), and browsers read them with `JSON.parse`,
+/// whose numbers hold integers exactly only up to 2^53. Fingerprints recorded before they
+/// were cut to 53 bits are compared through this too, so an old operation's retry is still
+/// recognised as a retry. 53 bits only tell one operation's retry from a reused id with
+/// other content, which a collision cannot turn into anything the member gains.
+pub const fn fingerprint_bits(fingerprint: u64) -> u64 {
+    fingerprint & ((1 << 53) - 1)
 }
 
 /// Who sends the operation.
@@ -460,7 +472,7 @@ pub fn decide(
 ) -> Result<Applied, Rejection> {
     let fingerprint = op.fingerprint();
     match state.applied.get(&op.id) {
-        Some(seen) if *seen == fingerprint => {
+        Some(seen) if fingerprint_bits(*seen) == fingerprint => {
             return Err(Rejection::AlreadyApplied { op: op.id.clone() })
         }
         Some(_) => return Err(Rejection::OpIdConflict { op: op.id.clone() }),

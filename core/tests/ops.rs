@@ -100,6 +100,37 @@ fn the_same_operation_twice_changes_nothing_and_a_reused_id_conflicts() {
 }
 
 #[test]
+fn fingerprints_fit_javascript_numbers_and_old_64_bit_ones_still_match() {
+    let c = common::shanghai();
+    let mut m = common::member(&c);
+    let now = at(&c, "2026-03-01", 10, 0);
+    let ctx = Context::new(now, Actor::Customer);
+    let checkin = op("op-1", now, Op::Checkin {});
+    // Browsers read member states with JSON.parse: integers are exact up to 2^53.
+    let fingerprint = checkin.fingerprint();
+    assert!(fingerprint < 1 << 53);
+    assert_ne!(fingerprint, op("op-2", now, Op::Checkin {}).fingerprint());
+    let applied = decide(&c, &m, &checkin, &ctx).unwrap();
+    assert_eq!(applied.fingerprint, fingerprint);
+
+    // A row recorded before fingerprints were cut to 53 bits replays with all 64 …
+    let mut recorded_long_ago = applied.clone();
+    recorded_long_ago.fingerprint |= 0x7ff << 53;
+    m.commit(&recorded_long_ago);
+    // … and the state keeps only the bits that count,
+    assert_eq!(m.applied[&checkin.id], fingerprint);
+    // so a retry of that operation is still a retry.
+    let after = m.clone();
+    assert_eq!(
+        apply(&c, &mut m, &checkin, &ctx),
+        Err(Rejection::AlreadyApplied {
+            op: "op-1".parse().unwrap()
+        })
+    );
+    assert_eq!(m, after);
+}
+
+#[test]
 fn claimed_times_are_judged_against_the_servers_clock() {
     let c = common::shanghai();
     let mut m = common::member(&c);

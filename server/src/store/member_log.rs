@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use siyu_core::ids::OpId;
-use siyu_core::op::{Applied, ClientOp, Context};
+use siyu_core::op::{fingerprint_bits, Applied, ClientOp, Context};
 use siyu_core::protocol::{OpResult, OpStatus};
 use siyu_core::{decide, Campaign, MemberState, Rejection, Timestamp};
 
@@ -103,8 +103,10 @@ impl MemberLog {
                 (OpStatus::Accepted { .. }, Some(applied)) => OpStatus::accepted(applied),
                 (status, _) => status,
             };
-            log.results
-                .insert(row.op.id.clone(), (row.fingerprint, status));
+            log.results.insert(
+                row.op.id.clone(),
+                (fingerprint_bits(row.fingerprint), status),
+            );
             log.seq = row.seq;
         }
         Ok(())
@@ -198,5 +200,49 @@ impl MemberLog {
     /// Whether an operation id was seen.
     pub fn has_seen(&self, id: &OpId) -> bool {
         self.results.contains_key(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use siyu_core::demo;
+    use siyu_core::op::{Actor, Op};
+
+    use super::*;
+
+    #[test]
+    fn a_retry_of_an_op_recorded_with_a_64_bit_fingerprint_is_a_duplicate() {
+        let campaign = demo::beauty();
+        let key = MemberKey::device(&campaign.id, "d0192a3b4c5d6e7f8091a2b3");
+        let now = campaign
+            .zone()
+            .start_of_day(campaign.starts_on)
+            .plus_seconds(10 * 3_600);
+        let ctx = Context::new(now, Actor::Customer);
+        let op = ClientOp {
+            id: "checkin-1".parse().unwrap(),
+            occurred_at: now,
+            op: Op::Checkin {},
+        };
+
+        let mut log = MemberLog::empty(key.clone());
+        let decided = log.decide(&campaign, op.clone(), &ctx);
+        let (first, row) = log.record(decided, now, None);
+        let mut row = row.expect("a new op is recorded");
+        // As rows were written before fingerprints kept 53 bits.
+        row.fingerprint |= 0x7ff << 53;
+        if let Some(applied) = &mut row.applied {
+            applied.fingerprint |= 0x7ff << 53;
+        }
+
+        let replayed = MemberLog::replay(key, [row]).unwrap();
+        let retry = replayed.decide(&campaign, op, &ctx);
+        assert!(!retry.new);
+        assert_eq!(
+            retry.status,
+            OpStatus::Duplicate {
+                original: Box::new(first.status)
+            }
+        );
     }
 }
