@@ -103,7 +103,23 @@ pub fn load_text(key: &str) -> Option<String> {
 
 /// The value stored under `key`, if it is there and still reads as `T`.
 pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
-    serde_json::from_str(&load_text(key)?).ok()
+    from_json(&load_text(key)?).ok()
+}
+
+/// Reads JSON text as a `T`: the browser's `JSON.parse` reads the text, serde-wasm-bindgen
+/// maps the value onto `T`.
+///
+/// Why not serde_json, which the widgets still write with: its reader, instantiated for every
+/// type the widgets read (campaign, member state, answers), was about 9 KB of the gzipped
+/// wasm, and the browser's parser is already there. `JSON.parse` holds integers exactly up to
+/// 2^53, hence the 53-bit operation fingerprints (`siyu_core::op::fingerprint_bits`); every
+/// other number the protocol carries is far below that.
+pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    let value = js_sys::JSON::parse(text).map_err(|e| {
+        e.dyn_into::<js_sys::Error>()
+            .map_or_else(|_| "not JSON".to_owned(), |e| String::from(e.message()))
+    })?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
 }
 
 /// Stores `value` under `key`; false when storage refused (full, or disabled).
@@ -273,7 +289,7 @@ pub async fn request(
         #[serde(default)]
         message: String,
     }
-    let error: ErrorBody = serde_json::from_str(&text).unwrap_or_default();
+    let error: ErrorBody = from_json(&text).unwrap_or_default();
     Err(FetchError::Status {
         status,
         code: error.error.code,

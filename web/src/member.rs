@@ -157,8 +157,8 @@ struct WireResult {
 
 impl SyncAnswer {
     /// Reads an answer's JSON.
-    pub fn parse(json: &str) -> Result<Self, serde_json::Error> {
-        let wire: WireAnswer = serde_json::from_str(json)?;
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let wire: WireAnswer = crate::browser::from_json(json)?;
         Ok(SyncAnswer {
             results: wire
                 .results

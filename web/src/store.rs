@@ -389,7 +389,7 @@ impl Store {
     /// Loads the campaign (cache first, then the network) and starts syncing.
     fn start(self: &Rc<Self>, prefetched: Option<js_sys::Promise>) {
         if let Some(cached) = browser::load::<CachedCampaign>(&self.key("campaign")) {
-            if let Ok(campaign) = serde_json::from_str::<Campaign>(&cached.json) {
+            if let Ok(campaign) = browser::from_json::<Campaign>(&cached.json) {
                 self.inner.borrow_mut().etag = cached.etag;
                 self.set_campaign(campaign);
             }
@@ -421,7 +421,7 @@ impl Store {
             }
         }
         if let Some((json, etag)) = fetched {
-            if let Ok(campaign) = serde_json::from_str::<Campaign>(&json) {
+            if let Ok(campaign) = browser::from_json::<Campaign>(&json) {
                 browser::save(&self.key("campaign"), &CachedCampaign { etag, json });
                 let changed = self
                     .inner
@@ -798,8 +798,7 @@ impl Store {
             let url = format!("{}/v1/sync", self.endpoint);
             match browser::request("POST", &url, Some(&body), Some(&session.token), None).await {
                 Ok(answer) => {
-                    let parsed = SyncAnswer::parse(&answer.body)
-                        .map_err(|e| SyncStop::Refused(e.to_string()))?;
+                    let parsed = SyncAnswer::parse(&answer.body).map_err(SyncStop::Refused)?;
                     self.take_answer(parsed, &answer.body);
                     if request.ops.len() < SYNC_BATCH_OPS_MAX {
                         return Ok(());
@@ -899,8 +898,8 @@ impl Store {
             .expect("requests serialise");
             match browser::request("POST", &url, Some(&body), None, None).await {
                 Ok(answer) => {
-                    let answer: SessionAnswer = serde_json::from_str(&answer.body)
-                        .map_err(|e| SyncStop::Refused(e.to_string()))?;
+                    let answer: SessionAnswer =
+                        browser::from_json(&answer.body).map_err(SyncStop::Refused)?;
                     let bound = member_token
                         .clone()
                         .or_else(|| stored.as_ref().and_then(|s| s.bound.clone()));
