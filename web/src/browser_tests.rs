@@ -351,3 +351,74 @@ async fn widgets_show_their_first_content_in_page_order_one_frame_apart() {
         "An hour after cleansing, with nothing on, how does your skin feel?"
     );
 }
+
+/// A member state with something in every part: a quiz, check-ins across days, a redemption.
+fn busy_state(campaign: &Campaign) -> siyu_core::MemberState {
+    use siyu_core::op::{Actor, ClientOp, Context};
+    let mut state = siyu_core::MemberState::new(campaign.id.clone(), "device:d1".parse().unwrap());
+    let mut apply = |n: i64, op: Op| {
+        let now = Timestamp::from_millis(NOON + n * DAY_MS);
+        let op = ClientOp {
+            id: format!("op-{n}").parse().unwrap(),
+            occurred_at: now,
+            op,
+        };
+        siyu_core::apply(
+            campaign,
+            &mut state,
+            &op,
+            &Context::new(now, Actor::Customer),
+        )
+        .unwrap();
+    };
+    apply(
+        0,
+        Op::SubmitQuiz {
+            answers: first_answers(campaign),
+        },
+    );
+    for n in 1..6 {
+        apply(n, Op::Checkin {});
+    }
+    state
+}
+
+#[wasm_bindgen_test]
+fn json_parse_reads_what_serde_json_reads() {
+    use siyu_core::protocol::{Cursor, SyncResponse, PROTOCOL_VERSION};
+
+    let campaign: Campaign = browser::from_json(siyu_core::demo::BEAUTY_JSON).unwrap();
+    assert_eq!(campaign, siyu_core::demo::beauty());
+
+    let state = busy_state(&campaign);
+    assert!(state.applied.len() > 5 && state.quiz.is_some());
+    let answer = SyncResponse {
+        version: PROTOCOL_VERSION,
+        results: Vec::new(),
+        state: state.clone(),
+        stock_taken: Default::default(),
+        cursor: Cursor(7),
+        server_time: Timestamp::from_millis(NOON),
+    };
+    let text = serde_json::to_string(&answer).unwrap();
+    let read = crate::member::SyncAnswer::parse(&text).unwrap();
+    assert_eq!(read.snapshot.state, state, "fingerprints and all, exactly");
+    assert_eq!(read.snapshot.cursor, Some(Cursor(7)));
+
+    // What JSON.parse cannot hold exactly is refused, not rounded; bad JSON says so.
+    assert!(browser::from_json::<u64>("18446744073709551615").is_err());
+    assert!(browser::from_json::<u64>("{").unwrap_err().contains("JSON"));
+    // serde-wasm-bindgen reads a struct's own fields only, so a field from a newer server is
+    // passed over (the server, not the widget, is where unknown fields are refused).
+    let mut value: serde_json::Value = serde_json::from_str(siyu_core::demo::BEAUTY_JSON).unwrap();
+    value["from_a_newer_server"] = 1.into();
+    assert_eq!(
+        browser::from_json::<Campaign>(&value.to_string()),
+        Ok(campaign)
+    );
+    // A missing field is still an error that names it.
+    value.as_object_mut().unwrap().remove("quiz");
+    value.as_object_mut().unwrap().remove("starts_on");
+    let error = browser::from_json::<Campaign>(&value.to_string()).unwrap_err();
+    assert!(error.contains("starts_on"), "{error}");
+}
