@@ -113,15 +113,52 @@ pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
 /// type the widgets read (campaign, member state, answers), was about 9 KB of the gzipped
 /// wasm, and the browser's parser is already there. `JSON.parse` holds integers exactly up to
 /// 2^53, hence the 53-bit operation fingerprints (`siyu_core::op::fingerprint_bits`); every
-/// other number the protocol carries is far below that. Fields the widget does not know are
-/// passed over (serde-wasm-bindgen reads a struct's own fields), which lets an older widget
-/// read a newer server; the server is where unknown fields are refused.
+/// other number the protocol carries is far below that, and an integer past 2^53 is refused,
+/// not rounded (see [`from_json_cutting_long_integers`] for states written before the cut).
+/// A plain struct's fields the widget does not know are passed over (serde-wasm-bindgen reads
+/// a struct's own fields); the server is where unknown fields are refused.
 ///
 /// Natively (the crate's unit tests also run on the host) serde_json reads instead; the same
 /// tests run in headless Chromium, through `JSON.parse`.
 #[cfg(target_arch = "wasm32")]
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    let value = js_sys::JSON::parse(text).map_err(|e| {
+    from_parsed(js_sys::JSON::parse(text))
+}
+
+/// Reads JSON written before operation fingerprints were cut to 53 bits: a member state this
+/// device stored from an older release (or an older server's answer). Its 64-bit fingerprints
+/// are the only integers past 2^53; `JSON.parse` has already rounded them, so they are cut to
+/// 53 bits of what it kept. Such a fingerprint is no longer the server's, which nothing shown
+/// depends on, and the server's next answer replaces the whole state. Slower than
+/// [`from_json`] (the browser calls back into the wasm for every value): only for text that
+/// reader refused.
+#[cfg(target_arch = "wasm32")]
+pub fn from_json_cutting_long_integers<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    /// 2^53: every integer below it is exact in a JavaScript number.
+    const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+    let cut =
+        Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(|_key, value: JsValue| match value
+            .as_f64()
+        {
+            Some(n) if n.fract() == 0.0 && n.abs() >= EXACT_INTEGERS => {
+                JsValue::from_f64(n.rem_euclid(EXACT_INTEGERS))
+            }
+            _ => value,
+        });
+    from_parsed(json_parse_with_reviver(text, cut.as_ref().unchecked_ref()))
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `JSON.parse(text, reviver)` (js-sys binds only the one-argument form).
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse_with_reviver(text: &str, reviver: &js_sys::Function) -> Result<JsValue, JsValue>;
+}
+
+#[cfg(target_arch = "wasm32")]
+fn from_parsed<T: DeserializeOwned>(parsed: Result<JsValue, JsValue>) -> Result<T, String> {
+    let value = parsed.map_err(|e| {
         e.dyn_into::<js_sys::Error>()
             .map_or_else(|_| "not JSON".to_owned(), |e| String::from(e.message()))
     })?;
@@ -132,6 +169,12 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
 #[cfg(not(target_arch = "wasm32"))]
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+/// Natively serde_json reads 64-bit integers exactly: the same as [`from_json`].
+#[cfg(not(target_arch = "wasm32"))]
+pub fn from_json_cutting_long_integers<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    from_json(text)
 }
 
 /// Stores `value` under `key`; false when storage refused (full, or disabled).

@@ -352,7 +352,8 @@ async fn widgets_show_their_first_content_in_page_order_one_frame_apart() {
     );
 }
 
-/// A member state with something in every part: a quiz, check-ins across days, a redemption.
+/// A member state with a quiz, check-ins across days (a cycle, milestones, badges) and their
+/// ledger entries.
 fn busy_state(campaign: &Campaign) -> siyu_core::MemberState {
     use siyu_core::op::{Actor, ClientOp, Context};
     let mut state = siyu_core::MemberState::new(campaign.id.clone(), "device:d1".parse().unwrap());
@@ -404,6 +405,18 @@ fn json_parse_reads_what_serde_json_reads() {
     let read = crate::member::SyncAnswer::parse(&text).unwrap();
     assert_eq!(read.snapshot.state, state, "fingerprints and all, exactly");
     assert_eq!(read.snapshot.cursor, Some(Cursor(7)));
+
+    // An answer stored by an older release carries 64-bit fingerprints: still read, with
+    // those cut to 53 bits (the server's next answer brings the exact ones).
+    let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+    old["state"]["applied"]["op-1"] = 14_482_332_645_750_839_394_u64.into();
+    let read = crate::member::SyncAnswer::parse(&old.to_string()).unwrap();
+    let mut cut = read.snapshot.state.applied.clone();
+    assert!(cut.remove(&"op-1".parse().unwrap()).unwrap() < 1 << 53);
+    let mut exact = state.applied.clone();
+    exact.remove(&"op-1".parse().unwrap());
+    assert_eq!(cut, exact, "the other fingerprints are untouched");
+    assert_eq!(read.snapshot.state.ledger, state.ledger);
 
     // What JSON.parse cannot hold exactly is refused, not rounded; bad JSON says so.
     assert!(browser::from_json::<u64>("18446744073709551615").is_err());

@@ -158,7 +158,10 @@ struct WireResult {
 impl SyncAnswer {
     /// Reads an answer's JSON.
     pub fn parse(json: &str) -> Result<Self, String> {
-        let wire: WireAnswer = crate::browser::from_json(json)?;
+        // An answer stored by an older release may carry 64-bit fingerprints.
+        let wire: WireAnswer = crate::browser::from_json(json).or_else(|refused| {
+            crate::browser::from_json_cutting_long_integers(json).map_err(|_| refused)
+        })?;
         Ok(SyncAnswer {
             results: wire
                 .results
