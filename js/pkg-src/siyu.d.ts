@@ -62,7 +62,7 @@ export type HostRequest = (request: {
   body?: string;
 }) => Promise<{
   status: number;
-  /** The response's text, unparsed: fingerprints in it are 64-bit. */
+  /** The response's text, unparsed: fingerprints in it may be 64-bit (older operations). */
   body: string;
   headers?: { [name: string]: string };
 }>;

@@ -187,7 +187,8 @@ export interface ApplyContext {
 export interface Applied {
   op: Id;
   kind: OpKind;
-  /** A 64-bit hash of the operation, as a decimal string. */
+  /** A hash of the operation (53-bit; 64-bit for operations recorded before 2026-11-28), as a
+   * decimal string. */
   fingerprint: string;
   at: Millis;
   day: LocalDay;
@@ -268,7 +269,8 @@ export interface MemberState {
   quiz?: { answers: Answers; result: QuizResult; at: Millis; revision: number };
   redemptions: { op: Id; reward: Id; cost: number; at: Millis }[];
   badges: { [badge: string]: LocalDay };
-  /** Applied operation ids and their fingerprints (64-bit, as decimal strings). */
+  /** Applied operation ids and their fingerprints (53-bit, or 64-bit for operations recorded
+   * before 2026-11-28; as decimal strings). */
   applied: { [op: string]: string };
   first_active?: LocalDay;
   last_active?: LocalDay;

@@ -9,10 +9,11 @@
 //! The price is the path of a decoding error, which `path_at` recovers from the error's
 //! column with a small scanner instead.
 //!
-//! **Operation fingerprints cross as decimal strings.** A fingerprint is a 64-bit hash;
-//! JavaScript numbers hold 53 bits, so `MemberState.applied` values and
-//! `Applied.fingerprint` are strings on the JS side and numbers in Rust ([`fingerprints_in`],
-//! [`fingerprints_out`]). Every other number the engine produces (points, amounts, times)
+//! **Operation fingerprints cross as decimal strings.** New fingerprints are 53-bit
+//! (`siyu_core::op::fingerprint_bits`), but operations recorded before that carry 64-bit ones,
+//! and states a host saved earlier hold them too; JavaScript numbers hold 53 bits exactly, so
+//! `MemberState.applied` values and `Applied.fingerprint` stay strings on the JS side and
+//! numbers in Rust ([`fingerprints_in`], [`fingerprints_out`]), whatever their size. Every other number the engine produces (points, amounts, times)
 //! stays far below 2^53.
 
 use serde::de::DeserializeOwned;

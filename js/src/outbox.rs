@@ -4,7 +4,8 @@
 //! The outbox does no I/O: the JS sync driver (`pkg-src/siyu.js`) stores [`Outbox::save`]'s
 //! text, sends [`Outbox::next_batch`] to `POST /v1/sync` and hands the answer's text to
 //! [`Outbox::receive`]. Keeping the bookkeeping here shares the rules with the server and
-//! keeps 64-bit fingerprints exact (they never pass through `JSON.parse`).
+//! keeps fingerprints exact, also the 64-bit ones of operations recorded before fingerprints
+//! were cut to 53 bits (they never pass through `JSON.parse`).
 //!
 //! ## Guarantees
 //! - An operation enters the outbox only if the rules accept it on the local state.
