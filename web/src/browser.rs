@@ -140,9 +140,8 @@ pub fn from_json_cutting_long_integers<T: DeserializeOwned>(text: &str) -> Resul
         Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(|_key, value: JsValue| match value
             .as_f64()
         {
-            Some(n) if n.fract() == 0.0 && n.abs() >= EXACT_INTEGERS => {
-                JsValue::from_f64(n.rem_euclid(EXACT_INTEGERS))
-            }
+            // Every number this large is a whole one.
+            Some(n) if n.abs() >= EXACT_INTEGERS => JsValue::from_f64(n.rem_euclid(EXACT_INTEGERS)),
             _ => value,
         });
     from_parsed(json_parse_with_reviver(text, cut.as_ref().unchecked_ref()))

@@ -53,7 +53,10 @@ impl SessionKey {
     /// A signed token carrying `claims`.
     pub fn issue(&self, claims: &SessionClaims) -> String {
         let payload = serde_json::to_vec(claims).expect("session claims serialise");
-        let mut token = String::with_capacity(HEADER.len() + 2 + payload.len() * 4 / 3 + 48);
+        // Header, payload and the 32-byte tag, base64url, with their two dots.
+        let mut token = String::with_capacity(
+            HEADER.len() + 2 + base64::encoded_len(payload.len(), false).unwrap_or(0) + 43,
+        );
         token.push_str(HEADER);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
