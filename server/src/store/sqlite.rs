@@ -51,7 +51,13 @@ const DEVICE_CACHE_ENTRIES_MAX: usize = 32_768;
 /// connection per read would cost more than the read).
 const READERS_MAX: usize = 8;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_ops_without_id_index.sql"),
+    ),
+];
 
 /// The SQLite store.
 #[derive(Debug)]
