@@ -3,8 +3,17 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[allow(unsafe_code)]
+fn main() -> std::process::ExitCode {
+    // SAFETY: nothing has used SQLite yet: no thread but this one exists.
+    if !unsafe { siyu_server::store::sqlite_alloc::use_mimalloc() } {
+        eprintln!("siyu-server: SQLite kept the C library's allocator");
+    }
+    serve()
+}
+
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
+async fn serve() -> std::process::ExitCode {
     match siyu_server::cli::main().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

@@ -9,6 +9,7 @@
 pub mod member_log;
 pub mod postgres;
 pub mod sqlite;
+pub mod sqlite_alloc;
 
 use std::sync::Arc;
 
