@@ -41,11 +41,11 @@ unsafe extern "C" fn size(block: *mut c_void) -> c_int {
 }
 
 unsafe extern "C" fn round_up(bytes: c_int) -> c_int {
-    match usize::try_from(bytes) {
-        // SAFETY: a pure function of its argument.
-        Ok(bytes) => c_int::try_from(unsafe { mi::mi_good_size(bytes) }).unwrap_or(bytes as c_int),
-        Err(_) => bytes,
-    }
+    let Ok(wanted) = usize::try_from(bytes) else {
+        return bytes;
+    };
+    // SAFETY: a pure function of its argument.
+    c_int::try_from(unsafe { mi::mi_good_size(wanted) }).unwrap_or(bytes)
 }
 
 unsafe extern "C" fn init(_: *mut c_void) -> c_int {
