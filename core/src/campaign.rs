@@ -422,6 +422,10 @@ pub struct CheckinRules {
     /// Streak freezes; not offered when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freeze: Option<FreezeRules>,
+    /// These rules as JSON once a cycle that pins them was written out (not part of the
+    /// value; see `rendered.rs`).
+    #[serde(skip)]
+    pub(crate) rendered: crate::rendered::RenderedJson,
 }
 
 /// How check-in cycles are cut.

@@ -40,7 +40,16 @@ pub struct CycleRecord {
     pub revision: u32,
     /// The rules pinned for the cycle, shared with the campaign revision they come from (a
     /// member's state holds one copy per cycle otherwise, and the server copies states often).
+    #[serde(serialize_with = "serialize_rules")]
     pub rules: Arc<CheckinRules>,
+}
+
+/// The pinned rules, written from their rendered JSON once they have been written once.
+fn serialize_rules<S: serde::Serializer>(
+    rules: &Arc<CheckinRules>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    rules.rendered.serialize(&**rules, serializer)
 }
 
 impl CycleRecord {

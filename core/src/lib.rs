@@ -29,6 +29,7 @@ pub mod member;
 pub mod op;
 pub mod protocol;
 pub mod quiz;
+mod rendered;
 mod sorted;
 pub mod standing;
 pub mod time;
