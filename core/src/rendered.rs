@@ -74,3 +74,53 @@ impl fmt::Debug for RenderedJson {
         f.write_str("RenderedJson")
     }
 }
+
+#[cfg(all(test, feature = "json-cache"))]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::checkin::CycleRecord;
+    use crate::time::LocalDay;
+
+    fn pinned_rules() -> Arc<crate::campaign::CheckinRules> {
+        crate::demo::beauty()
+            .checkin
+            .expect("the demo has check-ins")
+    }
+
+    #[test]
+    fn a_cycle_writes_the_same_json_before_and_after_its_rules_are_cached() {
+        let rules = pinned_rules();
+        let plain = serde_json::to_string(&*rules).expect("rules serialise");
+        let cycle = CycleRecord::starting(LocalDay(20_000), 1, &rules);
+        let first = serde_json::to_string(&cycle).expect("a cycle serialises");
+        assert!(
+            rules.rendered.json.get().is_some(),
+            "the first write fills the cache"
+        );
+        let second = serde_json::to_string(&cycle).expect("a cycle serialises");
+        assert_eq!(first, second);
+        assert!(first.contains(&plain), "{first} carries {plain}");
+        let read: CycleRecord = serde_json::from_str(&second).expect("reads back");
+        assert_eq!(read, cycle);
+        // Into a `Value` too (the admin export goes that way).
+        let value = serde_json::to_value(&cycle).expect("a cycle becomes a value");
+        assert_eq!(
+            value["rules"],
+            serde_json::to_value(&*rules).expect("rules")
+        );
+    }
+
+    #[test]
+    fn a_changed_clone_writes_its_own_rules() {
+        let rules = pinned_rules();
+        let _ = serde_json::to_string(&CycleRecord::starting(LocalDay(1), 1, &rules));
+        let mut changed = (*rules).clone();
+        changed.daily.base += 1;
+        let changed = Arc::new(changed);
+        let json = serde_json::to_string(&CycleRecord::starting(LocalDay(1), 2, &changed))
+            .expect("a cycle serialises");
+        let read: CycleRecord = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(read.rules.daily.base, rules.daily.base + 1);
+    }
+}
