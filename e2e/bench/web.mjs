@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { createRequire } from 'node:module';
+import { get } from 'node:http';
 import { startServer, WWW } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
 
@@ -120,11 +121,31 @@ async function timeToQuestion(browser, url, probe) {
   return ms;
 }
 
+const WIDGET_FILES = ['siyu.js', 'siyu-web.js', 'siyu-web_bg.wasm'];
+
+/** Bytes the server sends for `files` to a browser that accepts `encoding` (undecoded). */
+async function served(base, files, encoding) {
+  const rows = [];
+  for (const file of files) {
+    const { headers, bytes } = await new Promise((ok, fail) => {
+      get(`${base}/${file}`, { headers: { 'accept-encoding': encoding } }, (response) => {
+        let bytes = 0;
+        response.on('data', (chunk) => { bytes += chunk.length; });
+        response.on('end', () => ok({ headers: response.headers, bytes }));
+      }).on('error', fail);
+    });
+    rows.push({ file, encoding: headers['content-encoding'] || 'identity', bytes });
+  }
+  return { rows, total: rows.reduce((sum, r) => sum + r.bytes, 0) };
+}
+
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
 
 const site = mkdtempSync(join(tmpdir(), 'siyu-bench-web-'));
-cpSync(WWW, site, { recursive: true });
+// Timestamps kept: the server sends the build's precompressed files only when none is older
+// than the file it was made from.
+cpSync(WWW, site, { recursive: true, preserveTimestamps: true });
 mkdirSync(join(site, 'surveyjs'));
 surveySite(site);
 // The CSS is inside the wasm (each shadow root adopts it), so these three files are all of it.
@@ -132,6 +153,7 @@ const siyu = sizes([['siyu.js (loader)', join(site, 'siyu.js')], ['siyu-web.js (
 const survey = sizes([['survey.core.min.js', join(site, 'surveyjs/survey.core.min.js')], ['survey-js-ui.min.js', join(site, 'surveyjs/survey-js-ui.min.js')], ['survey-core.min.css', join(site, 'surveyjs/survey-core.min.css')]]);
 
 const server = await startServer({ www: site });
+const sent = { brotli: await served(server.base, WIDGET_FILES, 'br'), gzip: await served(server.base, WIDGET_FILES, 'gzip') };
 const browser = await launch();
 const pages = {
   'Siyu landing page (quiz + check-in + wallet)': [`${server.base}/beauty.html?lang=en&nosw`, () => document.querySelector('siyu-quiz')?.shadowRoot?.querySelector('.question')],
@@ -155,6 +177,9 @@ try {
 
 console.log('\nBytes a landing page downloads for the three widgets (CSS included in the wasm)');
 for (const r of [...siyu.rows, { name: 'total', ...siyu.total }]) console.log(`  ${r.name.padEnd(28)} raw ${kb(r.raw).padStart(10)}  gzip ${kb(r.gzip).padStart(9)}  brotli ${kb(r.brotli).padStart(9)}`);
+for (const [name, { rows, total }] of Object.entries(sent)) {
+  console.log(`  sent by the server to a browser accepting ${name}: ${kb(total)} (${rows.map((r) => `${r.file} ${r.encoding} ${kb(r.bytes)}`).join(', ')})`);
+}
 console.log('SurveyJS for the quiz alone');
 for (const r of [...survey.rows, { name: 'total', ...survey.total }]) console.log(`  ${r.name.padEnd(28)} raw ${kb(r.raw).padStart(10)}  gzip ${kb(r.gzip).padStart(9)}  brotli ${kb(r.brotli).padStart(9)}`);
 console.log(`\nTime from navigation to the first quiz question, ${THROTTLE}× CPU throttling, median of ${LOADS} cold loads`);
@@ -165,5 +190,5 @@ console.log(`  ratio Siyu landing / SurveyJS: ${(medians['Siyu landing page (qui
 console.log(`  ratio on the same landing page, Siyu (three widgets) / SurveyJS (quiz): ${(medians['Siyu landing page (quiz + check-in + wallet)'] / medians['SurveyJS quiz on the same landing page']).toFixed(2)}`);
 const out = join(root, 'target/artifacts');
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'bench-web.json'), JSON.stringify({ bytes: { siyu, surveyjs: survey }, throttle: THROTTLE, loads: LOADS, times, medians }, null, 2));
+writeFileSync(join(out, 'bench-web.json'), JSON.stringify({ bytes: { siyu, surveyjs: survey, sent }, throttle: THROTTLE, loads: LOADS, times, medians }, null, 2));
 console.log(`\n(details in ${join(out, 'bench-web.json')})`);

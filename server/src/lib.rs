@@ -10,6 +10,7 @@ pub mod error;
 pub mod limits;
 pub mod openapi;
 pub mod routes;
+pub mod static_files;
 pub mod stats;
 pub mod store;
 
@@ -22,7 +23,6 @@ use axum::http::{header, Method};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -90,9 +90,7 @@ pub fn app(state: AppState, www: Option<PathBuf>) -> Router {
         .merge(openapi::router())
         .with_state(state);
     let router = match www {
-        Some(dir) => {
-            api.fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
-        }
+        Some(dir) => api.fallback_service(static_files::service(&dir)),
         None => api,
     };
     // Layers run outside-in in the order listed last-to-first: trace sees everything (also
