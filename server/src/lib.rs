@@ -21,6 +21,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method};
 use axum::Router;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -99,13 +100,29 @@ pub fn app(state: AppState, www: Option<PathBuf>) -> Router {
     // refuse oversized bodies with 413.
     router
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(worth_compressing()))
         .layer(cors())
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Answers smaller than this are sent as they are. One that fits in TCP's first flight (an
+/// initial window of 10 segments, ~14 KB, less the headers) arrives no sooner compressed,
+/// and compressing costs far more than answering: callgrind counted a check-in's sync at
+/// 185 k instructions sent plain, 0.82 M gzipped and 1.34 M as brotli (every browser accepts
+/// both). Larger answers (a long history, a campaign, a CSV export) are still compressed; the
+/// site's files come precompressed from the build (`static_files.rs`).
+pub const COMPRESS_ABOVE_BYTES: u16 = 12 * 1024;
+
+/// tower-http's default predicate with [`COMPRESS_ABOVE_BYTES`] instead of its 32 bytes.
+fn worth_compressing() -> impl Predicate {
+    SizeAbove::new(COMPRESS_ABOVE_BYTES)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
 }
 
 /// Widgets are embedded on any landing page, so any origin may call the API from a browser;

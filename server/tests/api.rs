@@ -1071,3 +1071,57 @@ async fn a_write_failing_halfway_keeps_nothing_of_the_batch() {
     assert_eq!(statuses(&again)[0], "duplicate", "{again}");
     assert_eq!(balance(&again["state"]), 5);
 }
+
+/// Small answers go out plain even to clients that accept compression (it cost a sync 7× its
+/// CPU and saves no round trip); large ones are compressed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn only_large_answers_are_compressed() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.session().await;
+    let body = json!({
+        "version": 1,
+        "campaign": "glow-skin",
+        "ops": [op("c1", server.now(), json!({"type": "checkin"}))],
+    });
+    let sync = server
+        .http
+        .post(format!("{}/v1/sync", server.base))
+        .bearer_auth(&token)
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sync.status(), StatusCode::OK);
+    assert!(sync.headers().get("content-encoding").is_none());
+    let answer: Value = sync.json().await.unwrap();
+    assert_eq!(statuses(&answer), ["accepted"]);
+
+    let campaign = |encoding: &'static str| {
+        server
+            .http
+            .get(format!("{}/v1/campaigns/glow-skin", server.base))
+            .header("accept-encoding", encoding)
+            .send()
+    };
+    let plain = campaign("identity").await.unwrap().bytes().await.unwrap();
+    assert!(
+        plain.len() > usize::from(siyu_server::COMPRESS_ABOVE_BYTES),
+        "the campaign is a large answer ({} bytes)",
+        plain.len()
+    );
+    let compressed = campaign("gzip, deflate, br, zstd").await.unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "br");
+    assert!(compressed
+        .headers()
+        .get_all("vary")
+        .iter()
+        .any(|v| v.to_str().unwrap().contains("accept-encoding")));
+    let compressed = compressed.bytes().await.unwrap();
+    assert!(
+        compressed.len() * 2 < plain.len(),
+        "{} bytes compressed from {}",
+        compressed.len(),
+        plain.len()
+    );
+}
