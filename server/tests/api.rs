@@ -1112,6 +1112,17 @@ async fn only_large_answers_are_compressed() {
     );
     let compressed = campaign("gzip, deflate, br, zstd").await.unwrap();
     assert_eq!(compressed.headers()["content-encoding"], "br");
+    assert_eq!(compressed.headers()["cache-control"], "public, max-age=60");
+    let gzipped = campaign("gzip").await.unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let gzipped = gzipped.bytes().await.unwrap();
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gzipped[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, plain, "the gzip body is the campaign");
     assert!(compressed
         .headers()
         .get_all("vary")

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use super::encoding::Coding;
 use super::{campaign_id, published};
 use crate::error::AppError;
 use crate::AppState;
@@ -42,10 +43,30 @@ pub async fn campaign_get(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    Ok((
-        StatusCode::OK,
-        [(header::ETAG, etag), cache, content_type],
-        campaign.json.clone(),
-    )
-        .into_response())
+    // Every visitor's first load asks for it: compressed once, not on each request.
+    let coding = Coding::negotiate(&headers);
+    let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
+    match (
+        campaign.compressed.get(campaign.json.as_bytes(), coding),
+        coding.header_value(),
+    ) {
+        (Some(body), Some(encoding)) => Ok((
+            StatusCode::OK,
+            [
+                (header::ETAG, etag),
+                cache,
+                content_type,
+                vary,
+                (header::CONTENT_ENCODING, HeaderValue::from_static(encoding)),
+            ],
+            body,
+        )
+            .into_response()),
+        _ => Ok((
+            StatusCode::OK,
+            [(header::ETAG, etag), cache, content_type, vary],
+            campaign.json.clone(),
+        )
+            .into_response()),
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod campaigns;
+pub mod encoding;
 pub mod health;
 pub mod me;
 pub mod sessions;

@@ -74,6 +74,8 @@ pub struct PublishedCampaign {
     pub json: String,
     /// Its entity tag.
     pub etag: String,
+    /// `json` compressed, made on first request.
+    pub compressed: Arc<crate::routes::encoding::Compressed>,
 }
 
 impl PublishedCampaign {
@@ -85,6 +87,7 @@ impl PublishedCampaign {
             campaign,
             json,
             etag,
+            compressed: Arc::default(),
         }
     }
 }
