@@ -1,5 +1,5 @@
-// Writes `<file>.br` (brotli, quality 11) and `<file>.gz` (gzip, level 9) beside every text
-// and wasm file of a built site, so the server sends them as they are (`ServeDir`'s
+// Writes `<file>.br` (brotli, quality 11) and `<file>.gz` (gzip by zopfli, which packs the
+// same format ~6% tighter than zlib's level 9) beside every text and wasm file of a built site, so the server sends them as they are (`ServeDir`'s
 // precompressed variants) instead of compressing each answer on the fly at a fast level:
 // fewer bytes for every landing page, and no compression work per page view.
 //
@@ -7,7 +7,8 @@
 // that would not be smaller than its file is not written (the file is then sent as it is).
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants } from 'node:zlib';
+import { gzipAsync } from '@gfx/zopfli';
 
 const COMPRESSIBLE = new Set(['.wasm', '.js', '.mjs', '.css', '.html', '.svg', '.json', '.txt']);
 
@@ -34,7 +35,7 @@ for (const path of files(dir)) {
         [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
       },
     })],
-    ['.gz', gzipSync(data, { level: 9 })],
+    ['.gz', Buffer.from(await gzipAsync(data, { numiterations: 5 }))],
   ];
   for (const [suffix, packed] of variants) {
     // Written after the file, so a variant is never older than what it was made from (the
