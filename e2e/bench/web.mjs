@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { get } from 'node:http';
+import { execFileSync } from 'node:child_process';
 import { startServer, WWW } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
 
@@ -148,6 +149,9 @@ const site = mkdtempSync(join(tmpdir(), 'siyu-bench-web-'));
 cpSync(WWW, site, { recursive: true, preserveTimestamps: true });
 mkdirSync(join(site, 'surveyjs'));
 surveySite(site);
+// SurveyJS gets what the widgets get: variants made at build time, so that neither is timed
+// with the server compressing it on the fly.
+execFileSync(process.execPath, [join(root, 'e2e/lib/precompress.mjs'), site], { stdio: 'inherit' });
 // The CSS is inside the wasm (each shadow root adopts it), so these three files are all of it.
 const siyu = sizes([['siyu.js (loader)', join(site, 'siyu.js')], ['siyu-web.js (glue)', join(site, 'siyu-web.js')], ['siyu-web_bg.wasm (+ CSS)', join(site, 'siyu-web_bg.wasm')]]);
 const survey = sizes([['survey.core.min.js', join(site, 'surveyjs/survey.core.min.js')], ['survey-js-ui.min.js', join(site, 'surveyjs/survey-js-ui.min.js')], ['survey-core.min.css', join(site, 'surveyjs/survey-core.min.css')]]);
