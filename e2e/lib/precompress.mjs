@@ -1,7 +1,8 @@
 // Writes `<file>.br` (brotli, quality 11) and `<file>.gz` (gzip by zopfli, which packs the
-// same format ~6% tighter than zlib's level 9) beside every text and wasm file of a built site, so the server sends them as they are (`ServeDir`'s
-// precompressed variants) instead of compressing each answer on the fly at a fast level:
-// fewer bytes for every landing page, and no compression work per page view.
+// same format ~6% tighter than zlib's level 9) beside every text and wasm file of a built
+// site, so the server sends them as they are (`ServeDir`'s precompressed variants) instead of
+// compressing each answer on the fly at a fast level: fewer bytes for every landing page, and
+// no compression work per page view.
 //
 // `node lib/precompress.mjs <dir>`; `cargo xtask` runs it after every site build. A variant
 // that would not be smaller than its file is not written (the file is then sent as it is).

@@ -44,29 +44,22 @@ pub async fn campaign_get(
         HeaderValue::from_static("application/json"),
     );
     // Every visitor's first load asks for it: compressed once, not on each request.
-    let coding = Coding::negotiate(&headers);
+    let body = match campaign
+        .compressed
+        .get(campaign.json.as_bytes(), Coding::negotiate(&headers))
+    {
+        Some((encoding, compressed)) => (
+            [(header::CONTENT_ENCODING, HeaderValue::from_static(encoding))],
+            compressed,
+        )
+            .into_response(),
+        None => campaign.json.clone().into_response(),
+    };
     let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
-    match (
-        campaign.compressed.get(campaign.json.as_bytes(), coding),
-        coding.header_value(),
-    ) {
-        (Some(body), Some(encoding)) => Ok((
-            StatusCode::OK,
-            [
-                (header::ETAG, etag),
-                cache,
-                content_type,
-                vary,
-                (header::CONTENT_ENCODING, HeaderValue::from_static(encoding)),
-            ],
-            body,
-        )
-            .into_response()),
-        _ => Ok((
-            StatusCode::OK,
-            [(header::ETAG, etag), cache, content_type, vary],
-            campaign.json.clone(),
-        )
-            .into_response()),
-    }
+    Ok((
+        StatusCode::OK,
+        [(header::ETAG, etag), cache, content_type, vary],
+        body,
+    )
+        .into_response())
 }

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::http::{header, HeaderMap};
 
 /// A body compressed on first use, with brotli and gzip.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Compressed {
     brotli: OnceLock<Bytes>,
     gzip: OnceLock<Bytes>,
@@ -54,23 +54,15 @@ impl Coding {
         }
         coding
     }
-
-    /// The `Content-Encoding` value, if any.
-    pub fn header_value(self) -> Option<&'static str> {
-        match self {
-            Self::Brotli => Some("br"),
-            Self::Gzip => Some("gzip"),
-            Self::Identity => None,
-        }
-    }
 }
 
 impl Compressed {
-    /// `plain` in `coding`, compressed the first time it is asked for.
-    pub fn get(&self, plain: &[u8], coding: Coding) -> Option<Bytes> {
+    /// `plain` in `coding` with its `Content-Encoding`, compressed the first time it is asked
+    /// for; none for [`Coding::Identity`].
+    pub fn get(&self, plain: &[u8], coding: Coding) -> Option<(&'static str, Bytes)> {
         match coding {
-            Coding::Brotli => Some(self.brotli.get_or_init(|| brotli(plain)).clone()),
-            Coding::Gzip => Some(self.gzip.get_or_init(|| gzip(plain)).clone()),
+            Coding::Brotli => Some(("br", self.brotli.get_or_init(|| brotli(plain)).clone())),
+            Coding::Gzip => Some(("gzip", self.gzip.get_or_init(|| gzip(plain)).clone())),
             Coding::Identity => None,
         }
     }
@@ -132,13 +124,15 @@ mod tests {
     fn compressed_bodies_decompress_to_the_plain_one() {
         let plain = serde_json::to_vec(&siyu_core::demo::beauty()).expect("serialises");
         let compressed = Compressed::default();
-        let br = compressed.get(&plain, Coding::Brotli).expect("brotli");
+        let (encoding, br) = compressed.get(&plain, Coding::Brotli).expect("brotli");
+        assert_eq!(encoding, "br");
         let mut back = Vec::new();
         brotli::Decompressor::new(&br[..], 4096)
             .read_to_end(&mut back)
             .expect("decompresses");
         assert_eq!(back, plain);
-        let gz = compressed.get(&plain, Coding::Gzip).expect("gzip");
+        let (encoding, gz) = compressed.get(&plain, Coding::Gzip).expect("gzip");
+        assert_eq!(encoding, "gzip");
         let mut back = Vec::new();
         flate2::read::GzDecoder::new(&gz[..])
             .read_to_end(&mut back)

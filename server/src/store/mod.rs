@@ -75,7 +75,7 @@ pub struct PublishedCampaign {
     /// Its entity tag.
     pub etag: String,
     /// `json` compressed, made on first request.
-    pub compressed: Arc<crate::routes::encoding::Compressed>,
+    pub compressed: crate::routes::encoding::Compressed,
 }
 
 impl PublishedCampaign {
@@ -87,7 +87,7 @@ impl PublishedCampaign {
             campaign,
             json,
             etag,
-            compressed: Arc::default(),
+            compressed: Default::default(),
         }
     }
 }
