@@ -106,7 +106,7 @@ pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
     from_json(&load_text(key)?).ok()
 }
 
-/// Reads JSON text as a `T`: the browser's `JSON.parse` reads the text, serde-wasm-bindgen
+/// Reads JSON text as a `T`: the browser's `JSON.parse` reads the text, [`crate::decode`]
 /// maps the value onto `T`.
 ///
 /// Why not serde_json, which the widgets still write with: its reader, instantiated for every
@@ -115,8 +115,8 @@ pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
 /// 2^53, hence the 53-bit operation fingerprints (`siyu_core::op::fingerprint_bits`); every
 /// other number the protocol carries is far below that, and an integer past 2^53 is refused,
 /// not rounded (see [`from_json_cutting_long_integers`] for states written before the cut).
-/// A plain struct's fields the widget does not know are passed over (serde-wasm-bindgen reads
-/// a struct's own fields); the server is where unknown fields are refused.
+/// A plain struct's fields the widget does not know are passed over (the decoder reads a
+/// struct's own fields); the server is where unknown fields are refused.
 ///
 /// Natively (the crate's unit tests also run on the host) serde_json reads instead; the same
 /// tests run in headless Chromium, through `JSON.parse`.
@@ -161,7 +161,7 @@ fn from_parsed<T: DeserializeOwned>(parsed: Result<JsValue, JsValue>) -> Result<
         e.dyn_into::<js_sys::Error>()
             .map_or_else(|_| "not JSON".to_owned(), |e| String::from(e.message()))
     })?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    crate::decode::from_value(value).map_err(|e| e.to_string())
 }
 
 /// Reads JSON text as a `T` (natively: see the wasm32 version).

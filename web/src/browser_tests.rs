@@ -421,7 +421,7 @@ fn json_parse_reads_what_serde_json_reads() {
     // What JSON.parse cannot hold exactly is refused, not rounded; bad JSON says so.
     assert!(browser::from_json::<u64>("18446744073709551615").is_err());
     assert!(browser::from_json::<u64>("{").unwrap_err().contains("JSON"));
-    // serde-wasm-bindgen reads a struct's own fields only, so a field from a newer server is
+    // The decoder reads a struct's own fields only, so a field from a newer server is
     // passed over (the server, not the widget, is where unknown fields are refused).
     let mut value: serde_json::Value = serde_json::from_str(siyu_core::demo::BEAUTY_JSON).unwrap();
     value["from_a_newer_server"] = 1.into();
@@ -434,4 +434,105 @@ fn json_parse_reads_what_serde_json_reads() {
     value.as_object_mut().unwrap().remove("starts_on");
     let error = browser::from_json::<Campaign>(&value.to_string()).unwrap_err();
     assert!(error.contains("starts_on"), "{error}");
+}
+
+#[wasm_bindgen_test]
+fn the_decoder_reads_what_json_parse_makes_and_says_what_is_wrong() {
+    use std::collections::BTreeMap;
+
+    use serde::Deserialize;
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Shape {
+        Dot,
+        Circle(u32),
+        Box { wide: u32, high: u32 },
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    enum Tagged {
+        Plain,
+        Counted { count: i32 },
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Record {
+        name: String,
+        count: u64,
+        delta: i64,
+        ratio: f64,
+        flag: bool,
+        note: Option<String>,
+        #[serde(default)]
+        absent: Vec<u8>,
+        pair: (u8, String),
+        shapes: Vec<Shape>,
+        tagged: Vec<Tagged>,
+        by_name: BTreeMap<String, u32>,
+    }
+
+    let text = r#"{"name":"n","count":9007199254740991,"delta":-5,"ratio":0.5,"flag":true,
+        "note":null,"pair":[1,"x"],"shapes":["dot",{"circle":3},{"box":{"wide":2,"high":1}}],
+        "tagged":[{"kind":"plain"},{"kind":"counted","count":-2}],"by_name":{"b":2,"a":1},
+        "from_a_newer_server":{"anything":[1]}}"#;
+    let record: Record = browser::from_json(text).unwrap();
+    assert_eq!(
+        record,
+        Record {
+            name: "n".into(),
+            count: (1 << 53) - 1,
+            delta: -5,
+            ratio: 0.5,
+            flag: true,
+            note: None,
+            absent: Vec::new(),
+            pair: (1, "x".into()),
+            shapes: vec![
+                Shape::Dot,
+                Shape::Circle(3),
+                Shape::Box { wide: 2, high: 1 }
+            ],
+            tagged: vec![Tagged::Plain, Tagged::Counted { count: -2 }],
+            by_name: [("a".into(), 1), ("b".into(), 2)].into(),
+        }
+    );
+
+    // Integers: only those JSON.parse held exactly, in the type's range.
+    let err = |text: &str| browser::from_json::<u32>(text).unwrap_err();
+    assert_eq!(browser::from_json::<u32>("4294967295"), Ok(u32::MAX));
+    assert_eq!(err("-1"), "invalid type: found a number");
+    assert_eq!(err("1.5"), "invalid type: found a number");
+    assert_eq!(err("\"7\""), "invalid type: found a string");
+    assert_eq!(err("null"), "invalid type: found null");
+    assert_eq!(err("4294967296"), "invalid value: found a number");
+    assert!(
+        browser::from_json::<u64>("9007199254740992").is_err(),
+        "2^53 may be rounded"
+    );
+    assert_eq!(
+        browser::from_json::<i64>("-9007199254740991"),
+        Ok(-((1 << 53) - 1))
+    );
+
+    // Wrong shapes name the field or variant.
+    let shape_err = |text: &str| browser::from_json::<Shape>(text).unwrap_err();
+    assert_eq!(shape_err("\"teleport\""), "unknown variant `teleport`");
+    assert_eq!(shape_err(r#"{"box":{"wide":2}}"#), "missing field `high`");
+    assert!(shape_err(r#"{"dot":null,"circle":1}"#).contains("exactly one key"));
+    assert_eq!(shape_err("[]"), "invalid type: found an array");
+    assert_eq!(
+        browser::from_json::<Tagged>(r#"{"kind":"counted","count":"2"}"#).unwrap_err(),
+        "invalid type: found a string"
+    );
+    assert_eq!(
+        browser::from_json::<(u8, u8)>("[1,2,3]").unwrap_err(),
+        "invalid length"
+    );
+    // The core's own checks keep their whole message.
+    assert_eq!(
+        browser::from_json::<LocalDay>("\"2026-02-30\"").unwrap_err(),
+        LocalDay::parse("2026-02-30").unwrap_err().to_string()
+    );
 }

@@ -669,8 +669,10 @@ pub fn tag(locale: Locale, tag: &Tag, campaign: &Campaign) -> String {
     }
     let value = tag.as_str().rsplit(':').next().unwrap_or(tag.as_str());
     let mut words = value.replace(['-', '_'], " ");
-    if let Some(first) = words.get(..1) {
-        words = first.to_uppercase() + &words[1..];
+    // ASCII only: Unicode's case tables would add 12 KB to the wasm for this one letter, and
+    // tags are written in ASCII (an other first letter is left as it is).
+    if let Some(first) = words.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
     words
 }

@@ -17,6 +17,8 @@
 //! `quiz::next_question` …).
 
 pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod decode;
 pub mod embed;
 pub mod i18n;
 pub mod member;

@@ -1,0 +1,552 @@
+//! Reads what the browser's `JSON.parse` built into the core's types: a serde `Deserializer`
+//! over a parsed `JsValue`, made for that input and for a small wasm.
+//!
+//! Why not serde-wasm-bindgen, which this replaces: its deserializer is made for any value
+//! JavaScript can hold (`Map`, iterables, `BigInt`, typed arrays), and every branch for those
+//! is compiled into each of the core's types it reads. Its error type also writes serde's full
+//! messages ("invalid type: floating point `1.5`, expected struct Entry"), which keeps serde's
+//! float formatting and every derived visitor's `expecting` text in the wasm. Measured with
+//! `wasm-opt -Oz`: those messages alone were 52 KB raw, 17.5 KB of gzip.
+//!
+//! `JSON.parse` makes only null, booleans, numbers, strings, arrays and plain objects, so
+//! this reads exactly those, and its errors say what went wrong and which field or variant,
+//! without the expectations: "missing field `starts_on`", "invalid type: found a string",
+//! "unknown variant `teleport`". Messages of the core's own checks (`custom`) are kept whole.
+//!
+//! The rules, the same as serde-wasm-bindgen's for this input (a browser test compares every
+//! type the widgets read with serde_json's reading of the same text):
+//! - integers only from numbers that are safe integers (below 2^53): larger ones were
+//!   already rounded by `JSON.parse`, so they are refused, never rounded;
+//! - a struct reads its own fields and passes over others (a newer server may add some; the
+//!   server is where unknown fields are refused);
+//! - an enum is `"variant"` or `{"variant": payload}`, as serde_json writes it.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use js_sys::{Array, Number, Object};
+use serde::de::{self, value::SeqDeserializer, DeserializeOwned, IntoDeserializer, Unexpected};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Reads `value` (the result of `JSON.parse`) as a `T`.
+pub fn from_value<T: DeserializeOwned>(value: JsValue) -> Result<T, DecodeError> {
+    T::deserialize(Value(value))
+}
+
+/// Why a parsed value is not a `T`.
+///
+/// One pointer wide: a `Result` carrying it is passed along at every field of every value
+/// read, and a wider error made the wasm 17 KB larger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError(Box<Cow<'static, str>>);
+
+impl DecodeError {
+    fn new(message: impl Into<Cow<'static, str>>) -> Self {
+        DecodeError(Box::new(message.into()))
+    }
+}
+
+impl DecodeError {
+    /// `what` followed by a field or variant name in backquotes, written without `format!`
+    /// (see the module's documentation for why formatting is avoided here).
+    fn naming(what: &str, name: &str) -> Self {
+        let mut message = String::with_capacity(what.len() + name.len() + 3);
+        message.push_str(what);
+        message.push_str(" `");
+        message.push_str(name);
+        message.push('`');
+        DecodeError::new(message)
+    }
+
+    fn found(what: &'static str, unexpected: &Unexpected<'_>) -> Self {
+        let kind = match unexpected {
+            Unexpected::Bool(_) => "a boolean",
+            Unexpected::Unsigned(_) | Unexpected::Signed(_) | Unexpected::Float(_) => "a number",
+            Unexpected::Char(_) | Unexpected::Str(_) => "a string",
+            Unexpected::Unit | Unexpected::Option => "null",
+            Unexpected::Seq => "an array",
+            Unexpected::Map => "an object",
+            _ => "another kind of value",
+        };
+        let mut message = String::with_capacity(what.len() + kind.len() + 8);
+        message.push_str(what);
+        message.push_str(": found ");
+        message.push_str(kind);
+        DecodeError::new(message)
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Every constructor serde's derived code calls is overridden: their default bodies format
+/// the unexpected value and the visitor's expectation, which is what this module avoids.
+impl de::Error for DecodeError {
+    fn custom<T: fmt::Display>(message: T) -> Self {
+        DecodeError::new(message.to_string())
+    }
+
+    fn invalid_type(unexpected: Unexpected<'_>, _: &dyn de::Expected) -> Self {
+        DecodeError::found("invalid type", &unexpected)
+    }
+
+    fn invalid_value(unexpected: Unexpected<'_>, _: &dyn de::Expected) -> Self {
+        DecodeError::found("invalid value", &unexpected)
+    }
+
+    fn invalid_length(_: usize, _: &dyn de::Expected) -> Self {
+        DecodeError::new("invalid length")
+    }
+
+    fn unknown_variant(variant: &str, _: &'static [&'static str]) -> Self {
+        DecodeError::naming("unknown variant", variant)
+    }
+
+    fn unknown_field(field: &str, _: &'static [&'static str]) -> Self {
+        DecodeError::naming("unknown field", field)
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        DecodeError::naming("missing field", field)
+    }
+
+    fn duplicate_field(field: &'static str) -> Self {
+        DecodeError::naming("duplicate field", field)
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A plain object read by key without `Reflect.get`'s error path: `JSON.parse`'s objects
+    /// have no getters that could throw.
+    type PlainObject;
+
+    #[wasm_bindgen(method, indexing_getter)]
+    fn get(this: &PlainObject, key: &str) -> JsValue;
+}
+
+/// One parsed value, as a serde `Deserializer`.
+struct Value(JsValue);
+
+impl Value {
+    /// The kind of value this is, for an error (`JSON.parse` makes no other kinds).
+    #[cold]
+    fn unexpected(&self) -> Unexpected<'static> {
+        if self.0.is_null() || self.0.is_undefined() {
+            Unexpected::Unit
+        } else if let Some(b) = self.0.as_bool() {
+            Unexpected::Bool(b)
+        } else if self.0.as_f64().is_some() {
+            Unexpected::Float(0.0)
+        } else if self.0.is_string() {
+            Unexpected::Str("")
+        } else if Array::is_array(&self.0) {
+            Unexpected::Seq
+        } else {
+            Unexpected::Map
+        }
+    }
+
+    #[cold]
+    fn invalid_type(&self) -> DecodeError {
+        DecodeError::found("invalid type", &self.unexpected())
+    }
+
+    fn is_null(&self) -> bool {
+        self.0.is_null() || self.0.is_undefined()
+    }
+
+    /// The number as an integer, if it is one that `JSON.parse` held exactly.
+    fn safe_integer(&self) -> Result<i64, DecodeError> {
+        if Number::is_safe_integer(&self.0) {
+            Ok(self.0.as_f64().unwrap_or_default() as i64)
+        } else {
+            Err(self.invalid_type())
+        }
+    }
+
+    fn string(self) -> Result<String, DecodeError> {
+        self.0.as_string().ok_or_else(|| self.invalid_type())
+    }
+
+    fn object(&self) -> Result<&Object, DecodeError> {
+        if self.0.is_object() && !Array::is_array(&self.0) {
+            Ok(self.0.unchecked_ref())
+        } else {
+            Err(self.invalid_type())
+        }
+    }
+
+    fn array(&self) -> Result<&Array, DecodeError> {
+        self.0.dyn_ref::<Array>().ok_or_else(|| self.invalid_type())
+    }
+}
+
+impl<'de> de::Deserializer<'de> for Value {
+    type Error = DecodeError;
+
+    /// For the core's internally tagged enums and flattened fields, which serde reads without
+    /// naming a type.
+    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        if self.is_null() {
+            visitor.visit_unit()
+        } else if let Some(b) = self.0.as_bool() {
+            visitor.visit_bool(b)
+        } else if let Some(n) = self.0.as_f64() {
+            match self.safe_integer() {
+                Ok(i) => visitor.visit_i64(i),
+                Err(_) => visitor.visit_f64(n),
+            }
+        } else if let Some(s) = self.0.as_string() {
+            visitor.visit_string(s)
+        } else if Array::is_array(&self.0) {
+            self.deserialize_seq(visitor)
+        } else {
+            self.deserialize_map(visitor)
+        }
+    }
+
+    fn deserialize_bool<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        match self.0.as_bool() {
+            Some(b) => visitor.visit_bool(b),
+            None => Err(self.invalid_type()),
+        }
+    }
+
+    fn deserialize_i64<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        visitor.visit_i64(self.safe_integer()?)
+    }
+
+    fn deserialize_u64<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        match self.safe_integer()? {
+            n @ 0.. => visitor.visit_u64(n as u64),
+            _ => Err(self.invalid_type()),
+        }
+    }
+
+    // Serde converts between integer widths with range checks; one path each for signed and
+    // unsigned keeps a single copy per visitor.
+    fn deserialize_i8<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_i64(visitor)
+    }
+
+    fn deserialize_i16<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_i64(visitor)
+    }
+
+    fn deserialize_i32<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_i64(visitor)
+    }
+
+    fn deserialize_u8<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_u16<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_u32<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_f32<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_f64(visitor)
+    }
+
+    fn deserialize_f64<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        match self.0.as_f64() {
+            Some(n) => visitor.visit_f64(n),
+            None => Err(self.invalid_type()),
+        }
+    }
+
+    fn deserialize_char<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_str<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_string<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        visitor.visit_string(self.string()?)
+    }
+
+    fn deserialize_identifier<V: de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
+        self.deserialize_string(visitor)
+    }
+
+    /// JSON has no bytes; the core has no byte fields.
+    fn deserialize_bytes<V: de::Visitor<'de>>(self, _: V) -> Result<V::Value, DecodeError> {
+        Err(self.invalid_type())
+    }
+
+    fn deserialize_byte_buf<V: de::Visitor<'de>>(self, _: V) -> Result<V::Value, DecodeError> {
+        Err(self.invalid_type())
+    }
+
+    fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        if self.is_null() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_unit<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        if self.is_null() {
+            visitor.visit_unit()
+        } else {
+            Err(self.invalid_type())
+        }
+    }
+
+    fn deserialize_unit_struct<V: de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        let items = self.array()?.iter().map(Value);
+        // Checks that the visitor took every element.
+        let mut access = SeqDeserializer::<_, DecodeError>::new(items);
+        let value = visitor.visit_seq(&mut access)?;
+        access.end()?;
+        Ok(value)
+    }
+
+    fn deserialize_tuple<V: de::Visitor<'de>>(
+        self,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
+        self.deserialize_seq(visitor)
+    }
+
+    /// A map (or an internally tagged enum's object): every entry, in the object's order.
+    fn deserialize_map<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        let entries = Object::entries(self.object()?);
+        visitor.visit_map(Entries {
+            len: entries.length(),
+            entries,
+            next: 0,
+            value: None,
+        })
+    }
+
+    /// A struct reads its own fields by name, so that fields it does not know cost nothing and
+    /// are passed over.
+    fn deserialize_struct<V: de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
+        let object = self.object()?.clone().unchecked_into::<PlainObject>();
+        visitor.visit_map(Fields {
+            object,
+            fields: fields.iter(),
+            value: None,
+        })
+    }
+
+    fn deserialize_enum<V: de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
+        if self.0.is_string() {
+            return visitor.visit_enum(Variant {
+                tag: self,
+                payload: Value(JsValue::UNDEFINED),
+            });
+        }
+        let entries = Object::entries(self.object()?);
+        if entries.length() != 1 {
+            return Err(DecodeError::new(
+                "an enum's object must have exactly one key, its variant",
+            ));
+        }
+        let pair: Array = entries.get(0).unchecked_into();
+        visitor.visit_enum(Variant {
+            tag: Value(pair.get(0)),
+            payload: Value(pair.get(1)),
+        })
+    }
+
+    /// Passes over a value without looking at it.
+    fn deserialize_ignored_any<V: de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! { i128 u128 }
+}
+
+impl<'de> IntoDeserializer<'de, DecodeError> for Value {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+/// A map's entries, from `Object.entries`.
+struct Entries {
+    entries: Array,
+    next: u32,
+    len: u32,
+    value: Option<Value>,
+}
+
+impl<'de> de::MapAccess<'de> for Entries {
+    type Error = DecodeError;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DecodeError> {
+        if self.next == self.len {
+            return Ok(None);
+        }
+        let pair: Array = self.entries.get(self.next).unchecked_into();
+        self.next += 1;
+        self.value = Some(Value(pair.get(1)));
+        seed.deserialize(Value(pair.get(0))).map(Some)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, DecodeError> {
+        match self.value.take() {
+            Some(value) => seed.deserialize(value),
+            None => Err(DecodeError::new("a map's value read before its key")),
+        }
+    }
+}
+
+/// A struct's own fields, looked up by name; a field that is absent is left to serde's
+/// default or its "missing field" error.
+struct Fields {
+    object: PlainObject,
+    fields: std::slice::Iter<'static, &'static str>,
+    value: Option<Value>,
+}
+
+impl<'de> de::MapAccess<'de> for Fields {
+    type Error = DecodeError;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DecodeError> {
+        for &field in &mut self.fields {
+            let value = self.object.get(field);
+            // `JSON.parse` never makes `undefined`: it means the key is absent.
+            if !value.is_undefined() {
+                self.value = Some(Value(value));
+                return seed
+                    .deserialize(de::value::BorrowedStrDeserializer::new(field))
+                    .map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, DecodeError> {
+        match self.value.take() {
+            Some(value) => seed.deserialize(value),
+            None => Err(DecodeError::new("a field's value read before its name")),
+        }
+    }
+}
+
+/// An enum's variant name and its payload (`undefined` for a unit variant).
+struct Variant {
+    tag: Value,
+    payload: Value,
+}
+
+impl<'de> de::EnumAccess<'de> for Variant {
+    type Error = DecodeError;
+    type Variant = Value;
+
+    fn variant_seed<V: de::DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Value), DecodeError> {
+        Ok((seed.deserialize(self.tag)?, self.payload))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for Value {
+    type Error = DecodeError;
+
+    fn unit_variant(self) -> Result<(), DecodeError> {
+        if self.0.is_undefined() || self.0.is_null() {
+            Ok(())
+        } else {
+            Err(self.invalid_type())
+        }
+    }
+
+    fn newtype_variant_seed<T: de::DeserializeSeed<'de>>(
+        self,
+        seed: T,
+    ) -> Result<T::Value, DecodeError> {
+        seed.deserialize(self)
+    }
+
+    fn tuple_variant<V: de::Visitor<'de>>(
+        self,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
+        de::Deserializer::deserialize_seq(self, visitor)
+    }
+
+    fn struct_variant<V: de::Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
+        de::Deserializer::deserialize_struct(self, "", fields, visitor)
+    }
+}
