@@ -27,3 +27,9 @@ pub mod widgets;
 
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
+
+/// Talc instead of the standard library's dlmalloc: the same job for WebAssembly in less code
+/// (the wasm 7 KB raw, 2.8 KB gzip smaller), growing the wasm memory as it needs.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
