@@ -669,8 +669,8 @@ pub fn tag(locale: Locale, tag: &Tag, campaign: &Campaign) -> String {
     }
     let value = tag.as_str().rsplit(':').next().unwrap_or(tag.as_str());
     let mut words = value.replace(['-', '_'], " ");
-    // ASCII only: Unicode's case tables would add 12 KB to the wasm for this one letter, and
-    // tags are written in ASCII (an other first letter is left as it is).
+    // Tags are ASCII (the core's id rules), so ASCII's upper case is exact here; `to_uppercase`
+    // would bring Unicode's case tables into the wasm (16 KB) for this one letter.
     if let Some(first) = words.get_mut(..1) {
         first.make_ascii_uppercase();
     }
