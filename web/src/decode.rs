@@ -13,8 +13,8 @@
 //! without the expectations: "missing field `starts_on`", "invalid type: found a string",
 //! "unknown variant `teleport`". Messages of the core's own checks (`custom`) are kept whole.
 //!
-//! The rules, the same as serde-wasm-bindgen's for this input (a browser test compares every
-//! type the widgets read with serde_json's reading of the same text):
+//! The rules, the same as serde-wasm-bindgen's for this input (browser tests compare what it
+//! reads of the demo campaign and of a busy member's sync answer with serde_json's reading):
 //! - integers only from numbers that are safe integers (below 2^53): larger ones were
 //!   already rounded by `JSON.parse`, so they are refused, never rounded;
 //! - a struct reads its own fields and passes over others (a newer server may add some; the
@@ -45,9 +45,7 @@ impl DecodeError {
     fn new(message: impl Into<Cow<'static, str>>) -> Self {
         DecodeError(Box::new(message.into()))
     }
-}
 
-impl DecodeError {
     /// `what` followed by a field or variant name in backquotes, written without `format!`
     /// (see the module's documentation for why formatting is avoided here).
     fn naming(what: &str, name: &str) -> Self {
