@@ -129,6 +129,15 @@ extern "C" {
     fn get(this: &PlainObject, key: &str) -> JsValue;
 }
 
+/// `Deserializer` methods that read their value the way `target` does.
+macro_rules! forward_to {
+    ($target:ident: $($method:ident)*) => {$(
+        fn $method<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+            self.$target(visitor)
+        }
+    )*};
+}
+
 /// One parsed value, as a serde `Deserializer`.
 struct Value(JsValue);
 
@@ -230,33 +239,10 @@ impl<'de> de::Deserializer<'de> for Value {
 
     // Serde converts between integer widths with range checks; one path each for signed and
     // unsigned keeps a single copy per visitor.
-    fn deserialize_i8<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.deserialize_i64(visitor)
-    }
-
-    fn deserialize_i16<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.deserialize_i64(visitor)
-    }
-
-    fn deserialize_i32<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.deserialize_i64(visitor)
-    }
-
-    fn deserialize_u8<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.deserialize_u64(visitor)
-    }
-
-    fn deserialize_u16<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.deserialize_u64(visitor)
-    }
-
-    fn deserialize_u32<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.deserialize_u64(visitor)
-    }
-
-    fn deserialize_f32<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.deserialize_f64(visitor)
-    }
+    forward_to!(deserialize_i64: deserialize_i8 deserialize_i16 deserialize_i32);
+    forward_to!(deserialize_u64: deserialize_u8 deserialize_u16 deserialize_u32);
+    forward_to!(deserialize_f64: deserialize_f32);
+    forward_to!(deserialize_string: deserialize_char deserialize_str deserialize_identifier);
 
     fn deserialize_f64<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
         match self.0.as_f64() {
@@ -265,23 +251,8 @@ impl<'de> de::Deserializer<'de> for Value {
         }
     }
 
-    fn deserialize_char<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.deserialize_string(visitor)
-    }
-
-    fn deserialize_str<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.deserialize_string(visitor)
-    }
-
     fn deserialize_string<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
         visitor.visit_string(self.string()?)
-    }
-
-    fn deserialize_identifier<V: de::Visitor<'de>>(
-        self,
-        visitor: V,
-    ) -> Result<V::Value, DecodeError> {
-        self.deserialize_string(visitor)
     }
 
     /// JSON has no bytes; the core has no byte fields.
@@ -450,10 +421,18 @@ impl<'de> de::MapAccess<'de> for Entries {
         &mut self,
         seed: V,
     ) -> Result<V::Value, DecodeError> {
-        match self.value.take() {
-            Some(value) => seed.deserialize(value),
-            None => Err(DecodeError::new("a map's value read before its key")),
-        }
+        read_pending(&mut self.value, seed)
+    }
+}
+
+/// Reads the value whose key or field name was just read (serde asks for them in turn).
+fn read_pending<'de, V: de::DeserializeSeed<'de>>(
+    pending: &mut Option<Value>,
+    seed: V,
+) -> Result<V::Value, DecodeError> {
+    match pending.take() {
+        Some(value) => seed.deserialize(value),
+        None => Err(DecodeError::new("a value was read before its key")),
     }
 }
 
@@ -489,10 +468,7 @@ impl<'de> de::MapAccess<'de> for Fields {
         &mut self,
         seed: V,
     ) -> Result<V::Value, DecodeError> {
-        match self.value.take() {
-            Some(value) => seed.deserialize(value),
-            None => Err(DecodeError::new("a field's value read before its name")),
-        }
+        read_pending(&mut self.value, seed)
     }
 }
 
