@@ -49,12 +49,7 @@ impl DecodeError {
     /// `what` followed by a field or variant name in backquotes, written without `format!`
     /// (see the module's documentation for why formatting is avoided here).
     fn naming(what: &str, name: &str) -> Self {
-        let mut message = String::with_capacity(what.len() + name.len() + 3);
-        message.push_str(what);
-        message.push_str(" `");
-        message.push_str(name);
-        message.push('`');
-        DecodeError::new(message)
+        DecodeError::new([what, " `", name, "`"].concat())
     }
 
     fn found(what: &'static str, unexpected: &Unexpected<'_>) -> Self {
@@ -67,11 +62,7 @@ impl DecodeError {
             Unexpected::Map => "an object",
             _ => "another kind of value",
         };
-        let mut message = String::with_capacity(what.len() + kind.len() + 8);
-        message.push_str(what);
-        message.push_str(": found ");
-        message.push_str(kind);
-        DecodeError::new(message)
+        DecodeError::new([what, ": found ", kind].concat())
     }
 }
 
@@ -145,7 +136,7 @@ impl Value {
     /// The kind of value this is, for an error (`JSON.parse` makes no other kinds).
     #[cold]
     fn unexpected(&self) -> Unexpected<'static> {
-        if self.0.is_null() || self.0.is_undefined() {
+        if self.is_null() {
             Unexpected::Unit
         } else if let Some(b) = self.0.as_bool() {
             Unexpected::Bool(b)
@@ -206,9 +197,10 @@ impl<'de> de::Deserializer<'de> for Value {
         } else if let Some(b) = self.0.as_bool() {
             visitor.visit_bool(b)
         } else if let Some(n) = self.0.as_f64() {
-            match self.safe_integer() {
-                Ok(i) => visitor.visit_i64(i),
-                Err(_) => visitor.visit_f64(n),
+            if Number::is_safe_integer(&self.0) {
+                visitor.visit_i64(n as i64)
+            } else {
+                visitor.visit_f64(n)
             }
         } else if let Some(s) = self.0.as_string() {
             visitor.visit_string(s)
@@ -220,10 +212,7 @@ impl<'de> de::Deserializer<'de> for Value {
     }
 
     fn deserialize_bool<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        match self.0.as_bool() {
-            Some(b) => visitor.visit_bool(b),
-            None => Err(self.invalid_type()),
-        }
+        visitor.visit_bool(self.0.as_bool().ok_or_else(|| self.invalid_type())?)
     }
 
     fn deserialize_i64<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
@@ -243,12 +232,10 @@ impl<'de> de::Deserializer<'de> for Value {
     forward_to!(deserialize_u64: deserialize_u8 deserialize_u16 deserialize_u32);
     forward_to!(deserialize_f64: deserialize_f32);
     forward_to!(deserialize_string: deserialize_char deserialize_str deserialize_identifier);
+    forward_to!(deserialize_bytes: deserialize_byte_buf);
 
     fn deserialize_f64<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        match self.0.as_f64() {
-            Some(n) => visitor.visit_f64(n),
-            None => Err(self.invalid_type()),
-        }
+        visitor.visit_f64(self.0.as_f64().ok_or_else(|| self.invalid_type())?)
     }
 
     fn deserialize_string<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
@@ -257,10 +244,6 @@ impl<'de> de::Deserializer<'de> for Value {
 
     /// JSON has no bytes; the core has no byte fields.
     fn deserialize_bytes<V: de::Visitor<'de>>(self, _: V) -> Result<V::Value, DecodeError> {
-        Err(self.invalid_type())
-    }
-
-    fn deserialize_byte_buf<V: de::Visitor<'de>>(self, _: V) -> Result<V::Value, DecodeError> {
         Err(self.invalid_type())
     }
 
@@ -341,9 +324,9 @@ impl<'de> de::Deserializer<'de> for Value {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DecodeError> {
-        let object = self.object()?.clone().unchecked_into::<PlainObject>();
+        self.object()?;
         visitor.visit_map(Fields {
-            object,
+            object: self.0.unchecked_into(),
             fields: fields.iter(),
             value: None,
         })
@@ -367,11 +350,8 @@ impl<'de> de::Deserializer<'de> for Value {
                 "an enum's object must have exactly one key, its variant",
             ));
         }
-        let pair: Array = entries.get(0).unchecked_into();
-        visitor.visit_enum(Variant {
-            tag: Value(pair.get(0)),
-            payload: Value(pair.get(1)),
-        })
+        let (tag, payload) = entry(&entries, 0);
+        visitor.visit_enum(Variant { tag, payload })
     }
 
     /// Passes over a value without looking at it.
@@ -393,6 +373,12 @@ impl<'de> IntoDeserializer<'de, DecodeError> for Value {
     }
 }
 
+/// The key and the value of `Object.entries`'s entry at `index`.
+fn entry(entries: &Array, index: u32) -> (Value, Value) {
+    let pair: Array = entries.get(index).unchecked_into();
+    (Value(pair.get(0)), Value(pair.get(1)))
+}
+
 /// A map's entries, from `Object.entries`.
 struct Entries {
     entries: Array,
@@ -411,10 +397,10 @@ impl<'de> de::MapAccess<'de> for Entries {
         if self.next == self.len {
             return Ok(None);
         }
-        let pair: Array = self.entries.get(self.next).unchecked_into();
+        let (key, value) = entry(&self.entries, self.next);
         self.next += 1;
-        self.value = Some(Value(pair.get(1)));
-        seed.deserialize(Value(pair.get(0))).map(Some)
+        self.value = Some(value);
+        seed.deserialize(key).map(Some)
     }
 
     fn next_value_seed<V: de::DeserializeSeed<'de>>(
@@ -494,7 +480,7 @@ impl<'de> de::VariantAccess<'de> for Value {
     type Error = DecodeError;
 
     fn unit_variant(self) -> Result<(), DecodeError> {
-        if self.0.is_undefined() || self.0.is_null() {
+        if self.is_null() {
             Ok(())
         } else {
             Err(self.invalid_type())
