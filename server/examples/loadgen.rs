@@ -40,6 +40,11 @@ struct Args {
     /// The campaign.
     #[arg(long, default_value = "glow-skin")]
     campaign: String,
+    /// Also print, to standard error, the answers per window of this many milliseconds with
+    /// their p50 and p99 (by the time each request was sent): whether the tail is spread over
+    /// the run or comes in bursts.
+    #[arg(long)]
+    timeline_ms: Option<u64>,
 }
 
 /// What every browser sends: the server must not answer a sync with a compressed body that
@@ -50,7 +55,8 @@ const BROWSERS_ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
 /// What one virtual client saw.
 #[derive(Debug, Default)]
 struct Tally {
-    latencies: Vec<Duration>,
+    /// (when the request was sent, counted from the start; how long its answer took)
+    latencies: Vec<(Duration, Duration)>,
     errors: usize,
     rejected: usize,
 }
@@ -63,6 +69,7 @@ async fn client(
     sessions: &[String],
     next: &AtomicUsize,
     mut connection: Option<Connection>,
+    started: Instant,
     deadline: Instant,
 ) -> Tally {
     let mut tally = Tally::default();
@@ -91,7 +98,7 @@ async fn client(
         };
         match answer {
             Ok((200, accepted)) => {
-                tally.latencies.push(sent.elapsed());
+                tally.latencies.push((sent - started, sent.elapsed()));
                 if !accepted {
                     tally.rejected += 1;
                 }
@@ -104,6 +111,33 @@ async fn client(
         }
     }
     tally
+}
+
+/// Answers per window of send time, with the window's p50 and p99, to standard error.
+fn print_timeline(latencies: &[(Duration, Duration)], window: Duration) {
+    let mut windows: Vec<Vec<Duration>> = Vec::new();
+    for &(sent, took) in latencies {
+        let index = (sent.as_nanos() / window.as_nanos()) as usize;
+        if windows.len() <= index {
+            windows.resize_with(index + 1, Vec::new);
+        }
+        windows[index].push(took);
+    }
+    for (index, mut took) in windows.into_iter().enumerate() {
+        took.sort();
+        let at = |p: f64| {
+            took.get(((took.len() as f64 * p) as usize).min(took.len().saturating_sub(1)))
+                .map_or(0.0, |d| d.as_secs_f64() * 1_000.0)
+        };
+        eprintln!(
+            "{:>6} ms  {:>6} answers  p50 {:>6.1} ms  p99 {:>6.1} ms  max {:>6.1} ms",
+            index as u128 * window.as_millis(),
+            took.len(),
+            at(0.5),
+            at(0.99),
+            at(1.0)
+        );
+    }
 }
 
 /// Whether the answer's first per-operation result is `accepted` (the results come first).
@@ -237,7 +271,10 @@ async fn main() -> anyhow::Result<()> {
             next.clone(),
         );
         tokio::spawn(async move {
-            client(&address, &campaign, &sessions, &next, connection, deadline).await
+            client(
+                &address, &campaign, &sessions, &next, connection, started, deadline,
+            )
+            .await
         })
     });
     let mut latencies = Vec::new();
@@ -249,6 +286,10 @@ async fn main() -> anyhow::Result<()> {
         rejected += tally.rejected;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    if let Some(window_ms) = args.timeline_ms {
+        print_timeline(&latencies, Duration::from_millis(window_ms.max(1)));
+    }
+    let mut latencies: Vec<Duration> = latencies.into_iter().map(|(_, took)| took).collect();
     latencies.sort();
     let percentile = |p: f64| {
         latencies
