@@ -12,6 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
+mod read;
+
 use crate::campaign::{Campaign, CheckinRules, Expiry, Rounding};
 use crate::checkin::{CheckinState, CycleRecord, Mark};
 use crate::ids::{BadgeId, OpId, PurchaseReference, RewardId};
@@ -36,7 +38,7 @@ pub const LAST_CONTACT_TOLERANCE_MS: i64 = 5 * 60 * 1_000;
 
 /// What happened, as a fact. Never an amount of points a client claims.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "read::OpFields")]
 pub enum Op {
     /// Check in for the day of the claimed time. (A struct variant, so that unknown fields
     /// such as a forged `points` are refused like everywhere else.)
