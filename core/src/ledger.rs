@@ -21,6 +21,8 @@ use std::collections::{HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+mod read;
+
 use crate::ids::{PurchaseReference, RewardId};
 use crate::time::{LocalDay, Timestamp};
 
@@ -29,7 +31,11 @@ pub const BALANCE_POINTS_MAX: u64 = 1_000_000_000_000;
 
 /// Which way points move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    try_from = "read::MovementFields"
+)]
 pub enum Movement {
     /// Points come in as a new lot, valid through `expires_on` (forever when absent).
     Earn {
@@ -48,7 +54,11 @@ pub enum Movement {
 
 /// Why points moved: what the member's history says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "why", rename_all = "snake_case")]
+#[serde(
+    tag = "why",
+    rename_all = "snake_case",
+    try_from = "read::ReasonFields"
+)]
 pub enum Reason {
     /// Daily check-in for a day.
     Checkin {

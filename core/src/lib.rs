@@ -22,6 +22,7 @@
 pub mod campaign;
 pub mod checkin;
 pub mod demo;
+mod flat;
 pub mod ids;
 pub mod ledger;
 pub mod locale;

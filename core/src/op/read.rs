@@ -1,12 +1,5 @@
 //! How an [`Op`] is read: as one flat object of its `type` and every field any operation has
-//! ([`OpFields`]), then checked by type.
-//!
-//! Why not serde's `#[serde(tag = "type")]` for reading too: serde decodes an internally
-//! tagged enum by first buffering the whole object into its generic `Content` tree and then
-//! decoding the variant from that, so every type inside an operation (quiz answers among
-//! them) is instantiated a second time for that buffer. In the widgets' wasm, which reads
-//! operations from the offline outbox, that was 15 KB of code (5 KB of the bundle, gzip).
-//! Writing keeps the derived tagged form, so the JSON is the same both ways.
+//! ([`OpFields`]), then checked by type (why not serde's tagged form: see [`crate::flat`]).
 //!
 //! The refusals stay those of `deny_unknown_fields`: a field no operation has, and a field of
 //! another operation type (a check-in that names its `points`), are both refused by name, even
@@ -17,6 +10,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
 use super::{Op, OpKind};
+use crate::flat::keep;
 use crate::ids::{PurchaseReference, RewardId};
 use crate::quiz::Answers;
 use crate::time::LocalDay;
@@ -65,17 +59,6 @@ impl<'de> Visitor<'de> for OpFieldsVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OpFields, A::Error> {
-        /// Keeps a field's value, refusing a second one.
-        fn keep<T, E: de::Error>(
-            slot: &mut Option<T>,
-            name: &'static str,
-            value: T,
-        ) -> Result<(), E> {
-            match slot.replace(value) {
-                Some(_) => Err(E::duplicate_field(name)),
-                None => Ok(()),
-            }
-        }
         let mut fields = OpFields::default();
         while let Some(name) = map.next_key::<String>()? {
             match name.as_str() {
