@@ -135,7 +135,10 @@ impl ClientOp {
     /// 53 bits of it: see [`fingerprint_bits`].
     pub fn fingerprint(&self) -> u64 {
         // FNV-1a over the canonical JSON: stable across platforms and releases of std.
-        let json = serde_json::to_vec(self).expect("ops always serialise");
+        // (`unreachable!` rather than `expect`: `expect` needs the error's `Debug`, which for
+        // serde_json's error drags its formatting into the widgets' wasm.)
+        let json =
+            serde_json::to_vec(self).unwrap_or_else(|_| unreachable!("ops always serialise"));
         fingerprint_bits(json.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
             (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
         }))

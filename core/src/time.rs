@@ -141,7 +141,9 @@ impl CivilDate {
 impl Serialize for CivilDate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.to_ascii() {
-            Some(ascii) => serializer.serialize_str(std::str::from_utf8(&ascii).expect("ASCII")),
+            Some(ascii) => serializer.serialize_str(
+                std::str::from_utf8(&ascii).unwrap_or_else(|_| unreachable!("ASCII")),
+            ),
             None => serializer.collect_str(self),
         }
     }

@@ -100,7 +100,7 @@ impl MemberState {
             settled
                 .ledger
                 .post(draft)
-                .expect("due expiries match open lots");
+                .unwrap_or_else(|_| unreachable!("due expiries match open lots"));
         }
         settled
     }

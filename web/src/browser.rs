@@ -53,7 +53,7 @@ fn radix36(mut n: u64) -> String {
         }
     }
     out.reverse();
-    String::from_utf8(out).expect("ascii digits")
+    String::from_utf8(out).unwrap_or_else(|_| unreachable!("ascii digits"))
 }
 
 /// Runs `then` after the browser has painted its next frame (an animation frame, then a task

@@ -212,7 +212,7 @@ impl Member {
     ) -> Self {
         let placeholder = MemberState::new(
             campaign.id.clone(),
-            MemberId::parse(UNSYNCED_MEMBER).expect("a valid id"),
+            MemberId::parse(UNSYNCED_MEMBER).unwrap_or_else(|_| unreachable!("a valid id")),
         );
         let mut member = Member {
             campaign,
@@ -324,7 +324,7 @@ impl Member {
             Some(server) => server.state.clone(),
             None => MemberState::new(
                 self.campaign.id.clone(),
-                MemberId::parse(UNSYNCED_MEMBER).expect("a valid id"),
+                MemberId::parse(UNSYNCED_MEMBER).unwrap_or_else(|_| unreachable!("a valid id")),
             ),
         };
         let ctx = self.context(now);

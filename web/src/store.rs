@@ -566,7 +566,7 @@ impl Store {
         let now = self.now();
         let id = browser::random_id("w")
             .parse()
-            .expect("random ids are valid ids");
+            .unwrap_or_else(|_| unreachable!("random ids are valid ids"));
         let client_op = ClientOp {
             id,
             occurred_at: now,
@@ -794,7 +794,8 @@ impl Store {
                 cursor,
                 ops: batch,
             };
-            let body = serde_json::to_string(&request).expect("requests serialise");
+            let body = serde_json::to_string(&request)
+                .unwrap_or_else(|_| unreachable!("requests serialise"));
             let url = format!("{}/v1/sync", self.endpoint);
             match browser::request("POST", &url, Some(&body), Some(&session.token), None).await {
                 Ok(answer) => {
@@ -895,7 +896,7 @@ impl Store {
                 device_token: device_token.as_deref(),
                 member_token: member_token.as_deref(),
             })
-            .expect("requests serialise");
+            .unwrap_or_else(|_| unreachable!("requests serialise"));
             match browser::request("POST", &url, Some(&body), None, None).await {
                 Ok(answer) => {
                     let answer: SessionAnswer =
