@@ -403,15 +403,16 @@ mod tests {
     #[test]
     fn decoding_names_the_place_of_the_problem() {
         check_decode_error("null", "op: is required");
-        // Inside an internally tagged enum serde keeps no path: the object around it is the
-        // closest place serde_json knows.
+        // A field of another operation type is found once the operation's object is read,
+        // so the object around it is the place named; a bad value inside the operation is
+        // named by its own path (operations are read as a flat object: core/src/op/read.rs).
         check_decode_error(
             r#"{"id":"a","occurred_at":1,"op":{"type":"checkin","points":5}}"#,
             "op: unknown field `points`, there are no fields",
         );
         check_decode_error(
             r#"{"id":"a","occurred_at":1,"op":{"type":"redeem","reward":5}}"#,
-            "op: invalid type: integer `5`, expected a string",
+            "op.op.reward: invalid type: integer `5`, expected a string",
         );
         check_decode_error(
             r#"{"id":"a","op":{"type":"checkin"}}"#,

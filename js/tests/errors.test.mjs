@@ -52,7 +52,8 @@ test('operations of the wrong shape name the place of the problem', () => {
   const ctx = { now: NOW };
   const op = (value) => () => campaign.apply(state, value, ctx);
   refuses(op(undefined), 'invalid_input', 'op: is required');
-  // Inside the internally tagged `op.op` serde keeps no path: the place is the operation.
+  // A field of another operation type is found once `op.op` is read whole, so the place is the
+  // operation; a bad value inside it is named by its own path (core/src/op/read.rs).
   refuses(op({ id: 'a', occurred_at: NOW, op: { type: 'checkin', points: 500 } }), 'invalid_input',
     'op: unknown field `points`, there are no fields');
   refuses(op({ id: 'a', occurred_at: NOW, op: { type: 'teleport' } }), 'invalid_input',
@@ -65,7 +66,7 @@ test('operations of the wrong shape name the place of the problem', () => {
     /^op\.occurred_at: invalid type: floating point/);
   refuses(op({ id: 'a', op: { type: 'checkin' } }), 'invalid_input', 'op: missing field `occurred_at`');
   refuses(op({ id: 'a', occurred_at: NOW, op: { type: 'redeem', reward: 7 } }), 'invalid_input',
-    'op: invalid type: integer `7`, expected a string');
+    'op.op.reward: invalid type: integer `7`, expected a string');
   refuses(op({ id: 'a', occurred_at: BigInt(NOW), op: { type: 'checkin' } }), 'invalid_input',
     /^op: cannot be written as JSON/);
   const cyclic = { id: 'a', occurred_at: NOW, op: { type: 'checkin' } };

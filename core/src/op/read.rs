@@ -84,8 +84,11 @@ impl<'de> Visitor<'de> for OpFieldsVisitor {
 pub(super) enum OpShapeError {
     /// The object has no `type`.
     NoType,
-    /// The type has no such field.
-    Unknown(&'static str),
+    /// The type has no such field; these are the ones it has.
+    Unknown {
+        field: &'static str,
+        expected: &'static [&'static str],
+    },
     /// The type needs this field.
     Missing(&'static str),
     /// The field is `null`.
@@ -96,7 +99,32 @@ impl fmt::Display for OpShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NoType => f.write_str("missing field `type`"),
-            Self::Unknown(field) => write!(f, "unknown field `{field}`"),
+            // Worded as serde's own `unknown_field`, which this reader replaces.
+            Self::Unknown {
+                field,
+                expected: [],
+            } => {
+                write!(f, "unknown field `{field}`, there are no fields")
+            }
+            Self::Unknown {
+                field,
+                expected: [only],
+            } => write!(f, "unknown field `{field}`, expected `{only}`"),
+            Self::Unknown {
+                field,
+                expected: [first, second],
+            } => write!(
+                f,
+                "unknown field `{field}`, expected `{first}` or `{second}`"
+            ),
+            Self::Unknown { field, expected } => {
+                write!(f, "unknown field `{field}`, expected one of ")?;
+                for (i, name) in expected.iter().enumerate() {
+                    let comma = if i == 0 { "" } else { ", " };
+                    write!(f, "{comma}`{name}`")?;
+                }
+                Ok(())
+            }
             Self::Missing(field) => write!(f, "missing field `{field}`"),
             Self::Null(field) => write!(f, "invalid type: null for field `{field}`"),
         }
@@ -125,26 +153,42 @@ impl TryFrom<OpFields> for Op {
                 None => Err(OpShapeError::Missing(name)),
             }
         }
-        let op = match kind.ok_or(OpShapeError::NoType)? {
-            OpKind::Checkin => Op::Checkin {},
-            OpKind::MakeupCheckin => Op::MakeupCheckin {
-                day: take(&mut day, "day")?,
-            },
-            OpKind::SubmitQuiz => Op::SubmitQuiz {
-                answers: take(&mut answers, "answers")?,
-            },
-            OpKind::Redeem => Op::Redeem {
-                reward: take(&mut reward, "reward")?,
-            },
-            OpKind::CreditPurchase => Op::CreditPurchase {
-                reference: take(&mut reference, "reference")?,
-                amount_minor: take(&mut amount_minor, "amount_minor")?,
-            },
-            OpKind::Adjust => Op::Adjust {
-                points: take(&mut points, "points")?,
-                note: take(&mut note, "note")?,
-            },
-        };
+        let (op, expected): (Op, &'static [&'static str]) =
+            match kind.ok_or(OpShapeError::NoType)? {
+                OpKind::Checkin => (Op::Checkin {}, &[]),
+                OpKind::MakeupCheckin => (
+                    Op::MakeupCheckin {
+                        day: take(&mut day, "day")?,
+                    },
+                    &["day"],
+                ),
+                OpKind::SubmitQuiz => (
+                    Op::SubmitQuiz {
+                        answers: take(&mut answers, "answers")?,
+                    },
+                    &["answers"],
+                ),
+                OpKind::Redeem => (
+                    Op::Redeem {
+                        reward: take(&mut reward, "reward")?,
+                    },
+                    &["reward"],
+                ),
+                OpKind::CreditPurchase => (
+                    Op::CreditPurchase {
+                        reference: take(&mut reference, "reference")?,
+                        amount_minor: take(&mut amount_minor, "amount_minor")?,
+                    },
+                    &["reference", "amount_minor"],
+                ),
+                OpKind::Adjust => (
+                    Op::Adjust {
+                        points: take(&mut points, "points")?,
+                        note: take(&mut note, "note")?,
+                    },
+                    &["points", "note"],
+                ),
+            };
         // What is left belongs to another type of operation (`null` or not).
         let left = [
             ("day", day.is_some()),
@@ -156,7 +200,7 @@ impl TryFrom<OpFields> for Op {
             ("note", note.is_some()),
         ];
         match left.into_iter().find(|(_, there)| *there) {
-            Some((name, _)) => Err(OpShapeError::Unknown(name)),
+            Some((field, _)) => Err(OpShapeError::Unknown { field, expected }),
             None => Ok(op),
         }
     }
@@ -232,6 +276,32 @@ mod tests {
                 refused.contains(&format!("`{name}`")),
                 "{forged}: {refused}"
             );
+        }
+    }
+
+    #[test]
+    fn a_foreign_field_is_refused_in_serde_own_words() {
+        let cases = [
+            (
+                json!({"type": "checkin", "points": 1000}),
+                "unknown field `points`, there are no fields",
+            ),
+            (
+                json!({"type": "redeem", "reward": "mask", "day": "2026-12-01"}),
+                "unknown field `day`, expected `reward`",
+            ),
+            (
+                json!({"type": "adjust", "points": 1, "note": "n", "reward": "mask"}),
+                "unknown field `reward`, expected `points` or `note`",
+            ),
+            (
+                json!({"type": "checkin", "bonus": 1}),
+                "unknown field `bonus`, expected one of `type`, `day`, `answers`, `reward`, \
+                 `reference`, `amount_minor`, `points`, `note`",
+            ),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(read(value.clone()).unwrap_err(), expected, "{value}");
         }
     }
 
