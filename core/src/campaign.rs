@@ -154,6 +154,32 @@ pub struct Quiz {
     /// Points for finishing the quiz, once per member.
     #[serde(default)]
     pub completion_points: u64,
+    /// What the tags its options and outcomes give mean, in the customer's words (the outcome
+    /// page shows them; a tag without a label shows the title of the outcome that gives it, or
+    /// its value made readable).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tag_labels: Vec<TagLabel>,
+}
+
+impl Quiz {
+    /// The label of `tag`, when the quiz gives it one.
+    pub fn tag_label(&self, tag: &Tag) -> Option<&Text> {
+        self.tag_labels
+            .iter()
+            .find(|label| label.id == *tag)
+            .map(|label| &label.label)
+    }
+}
+
+/// A tag's name for the customer: `{"id": "concern:redness", "label": {"zh-CN": "容易泛红",
+/// "en": "Redness"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagLabel {
+    /// The tag, as an option or outcome of the quiz gives it.
+    pub id: Tag,
+    /// What it means.
+    pub label: Text,
 }
 
 /// A scoring dimension.

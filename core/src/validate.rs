@@ -388,6 +388,7 @@ fn quiz(q: &Quiz, l: &[Locale], p: &mut Problems) {
             condition(p, &format!("{path}.excludes"), cond, &q.questions, 0);
         }
     }
+    tag_labels(q, l, p);
     if !outcomes.contains(&q.fallback_outcome) {
         p.push(
             "quiz.fallback_outcome",
@@ -395,6 +396,27 @@ fn quiz(q: &Quiz, l: &[Locale], p: &mut Problems) {
         );
     }
     rule_points(p, "quiz.completion_points", q.completion_points);
+}
+
+/// Each label names a tag the quiz gives, once, in every locale.
+fn tag_labels(q: &Quiz, l: &[Locale], p: &mut Problems) {
+    unique_ids(p, "quiz.tag_labels", q.tag_labels.iter().map(|t| &t.id));
+    for (i, label) in q.tag_labels.iter().enumerate() {
+        text(p, &format!("quiz.tag_labels[{i}].label"), &label.label, l);
+        let given = q.questions.iter().any(|question| {
+            question.options.iter().any(|o| o.tags.contains(&label.id))
+                || question
+                    .scale
+                    .iter()
+                    .any(|scale| scale.tags.iter().any(|t| t.tag == label.id))
+        }) || q.outcomes.iter().any(|o| o.tags.contains(&label.id));
+        if !given {
+            p.push(
+                format!("quiz.tag_labels[{i}].id"),
+                format!("no option, scale or outcome gives the tag \"{}\"", label.id),
+            );
+        }
+    }
 }
 
 fn scores<'a>(

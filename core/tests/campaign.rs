@@ -88,6 +88,44 @@ fn quiz_shapes_are_checked_per_question_kind() {
 }
 
 #[test]
+fn tag_labels_name_given_tags_once_in_every_locale() {
+    let label = |id: &str, label: Value| json!({"id": id, "label": label});
+    check(
+        |c| {
+            c["quiz"]["tag_labels"] = json!([
+                label("skin:oily", json!({"zh-CN": "油性肌肤", "en": "Oily skin"})),
+                label(
+                    "concern:redness",
+                    json!({"zh-CN": "容易泛红", "en": "Redness"})
+                ),
+            ])
+        },
+        &[],
+    );
+    check(
+        |c| {
+            c["quiz"]["tag_labels"] = json!([
+                label("skin:oily", json!({"zh-CN": "油性肌肤"})),
+                label("skin:oily", json!({"zh-CN": "油性", "en": "Oily"})),
+                label("skin:shiny", json!({"zh-CN": "亮", "en": "Shiny"})),
+            ])
+        },
+        &[
+            "quiz.tag_labels[1].id: duplicate id \"skin:oily\"",
+            "quiz.tag_labels[0].label: missing the \"en\" text",
+            "quiz.tag_labels[2].id: no option, scale or outcome gives the tag \"skin:shiny\"",
+        ],
+    );
+    let mut doc = common::campaign_json("Asia/Shanghai");
+    doc["quiz"]["tag_labels"] = json!([{"id": "skin:oily", "text": "Oily"}]);
+    let refused = Campaign::parse(&doc.to_string()).unwrap_err().to_string();
+    assert!(
+        refused.contains("unknown field `text`, expected `id` or `label`"),
+        "{refused}"
+    );
+}
+
+#[test]
 fn rules_out_of_range_are_refused() {
     check(
         |c| {

@@ -626,39 +626,11 @@ pub fn cannot(locale: Locale, why: &str) -> String {
     }
 }
 
-/// A tag in the customer's words: a known concern or need, the outcome that carries it, or
-/// the tag's value made readable.
+/// A tag in the customer's words: the label the campaign gives it, the title of the outcome
+/// that carries it, or the tag's value made readable.
 pub fn tag(locale: Locale, tag: &Tag, campaign: &Campaign) -> String {
-    const KNOWN: &[(&str, &str, &str)] = &[
-        ("concern:dehydration", "容易缺水", "Dehydration"),
-        ("concern:shine", "容易出油", "Shine"),
-        ("concern:pores", "毛孔明显", "Visible pores"),
-        ("concern:sensitivity", "容易敏感", "Sensitivity"),
-        ("concern:redness", "容易泛红", "Redness"),
-        ("concern:acne", "痘痘困扰", "Breakouts"),
-        ("concern:dullness", "暗沉", "Dullness"),
-        ("concern:fine-lines", "细纹", "Fine lines"),
-        ("habit:spf-daily", "每天防晒", "Daily sunscreen"),
-        ("habit:spf-sometimes", "偶尔防晒", "Sunscreen now and then"),
-        ("habit:spf-rarely", "很少防晒", "Rarely wears sunscreen"),
-        ("home:compact", "小户型", "Compact home"),
-        ("home:rental", "租房", "Rented home"),
-        ("home:family", "家庭住宅", "Family home"),
-        ("home:loft", "挑高空间", "Loft"),
-        ("need:storage", "需要收纳", "Needs storage"),
-        ("need:brightness", "想要明亮宽敞", "Wants light and space"),
-        (
-            "need:multifunction",
-            "一物多用",
-            "Furniture that does two jobs",
-        ),
-        ("need:portable", "方便搬动", "Easy to move"),
-        ("household:kids", "家有孩子", "Children at home"),
-        ("household:pets", "家有宠物", "Pets at home"),
-        ("household:hosts", "常招待朋友", "Often has guests"),
-    ];
-    if let Some((_, zh, en)) = KNOWN.iter().find(|(t, _, _)| *t == tag.as_str()) {
-        return if locale == Locale::ZhCn { zh } else { en }.to_string();
+    if let Some(label) = campaign.quiz.as_ref().and_then(|q| q.tag_label(tag)) {
+        return label.get(locale).to_owned();
     }
     if let Some(outcome) = campaign
         .quiz
