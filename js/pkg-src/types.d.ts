@@ -55,6 +55,8 @@ export interface Quiz {
   outcomes: Outcome[];
   fallback_outcome: Id;
   completion_points?: number;
+  /** The tags the quiz gives, in the customer's words. */
+  tag_labels?: { id: Id; label: Text }[];
 }
 export type QuestionKind = "single_choice" | "multiple_choice" | "image_choice" | "scale";
 export interface Question {
