@@ -1,8 +1,6 @@
 //! Languages and customer-facing text. Every string a customer reads is given in each of the
 //! campaign's locales; validation reports a missing translation with its path.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 /// The locales Siyu ships.
@@ -40,16 +38,33 @@ impl Locale {
 pub const TEXT_CHARS_MAX: usize = 2_000;
 
 /// A customer-facing string in several locales: `{"zh-CN": "…", "en": "…"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Text(pub BTreeMap<Locale, String>);
+///
+/// One field per locale Siyu ships rather than a map: a `BTreeMap<Locale, String>` here cost the
+/// widgets' wasm its own map code for every text in a campaign, for at most two entries.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text {
+    zh_cn: Option<String>,
+    en: Option<String>,
+}
 
 impl Text {
+    /// The text in `locale`, when it has one.
+    fn slot(&self, locale: Locale) -> Option<&String> {
+        match locale {
+            Locale::ZhCn => self.zh_cn.as_ref(),
+            Locale::En => self.en.as_ref(),
+        }
+    }
+
+    /// The texts it has, in locale order.
+    fn present(&self) -> impl Iterator<Item = &String> {
+        self.zh_cn.iter().chain(self.en.iter())
+    }
+
     /// The text in `locale`, falling back to any locale present (validation makes that rare).
     pub fn get(&self, locale: Locale) -> &str {
-        self.0
-            .get(&locale)
-            .or_else(|| self.0.values().next())
+        self.slot(locale)
+            .or_else(|| self.present().next())
             .map(String::as_str)
             .unwrap_or("")
     }
@@ -59,18 +74,114 @@ impl Text {
         required
             .iter()
             .copied()
-            .filter(|locale| self.0.get(locale).is_none_or(|text| text.trim().is_empty()))
+            .filter(|locale| self.slot(*locale).is_none_or(|text| text.trim().is_empty()))
     }
 
     /// Whether some translation is longer than [`TEXT_CHARS_MAX`].
     pub fn too_long(&self) -> bool {
-        self.0
-            .values()
+        self.present()
             .any(|text| text.chars().count() > TEXT_CHARS_MAX)
     }
 
     /// A text with one entry per `(locale, string)` pair (for tests and demos).
     pub fn of(pairs: &[(Locale, &str)]) -> Self {
-        Self(pairs.iter().map(|(l, s)| (*l, (*s).to_owned())).collect())
+        let mut text = Self::default();
+        for (locale, string) in pairs {
+            let slot = match locale {
+                Locale::ZhCn => &mut text.zh_cn,
+                Locale::En => &mut text.en,
+            };
+            *slot = Some((*string).to_owned());
+        }
+        text
+    }
+}
+
+/// The JSON keys of a text, in the order it is written.
+const TEXT_KEYS: &[&str] = &["zh-CN", "en"];
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let entries = [(Locale::ZhCn, &self.zh_cn), (Locale::En, &self.en)];
+        let len = entries.iter().filter(|(_, text)| text.is_some()).count();
+        let mut map = serializer.serialize_map(Some(len))?;
+        for (locale, text) in entries {
+            if let Some(text) = text {
+                map.serialize_entry(locale.tag(), text)?;
+            }
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for TextVisitor {
+            type Value = Text;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of texts by locale")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
+                let mut text = Text::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    let (slot, name) = match key.as_str() {
+                        "zh-CN" => (&mut text.zh_cn, "zh-CN"),
+                        "en" => (&mut text.en, "en"),
+                        _ => {
+                            return Err(serde::de::Error::unknown_variant(&key, TEXT_KEYS));
+                        }
+                    };
+                    crate::flat::keep(slot, name, map.next_value::<String>()?)?;
+                }
+                Ok(text)
+            }
+        }
+
+        deserializer.deserialize_map(TextVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_is_written_in_locale_order_and_reads_back() {
+        let text = Text::of(&[(Locale::En, "Redness"), (Locale::ZhCn, "容易泛红")]);
+        let written = serde_json::to_string(&text).unwrap();
+        assert_eq!(written, r#"{"zh-CN":"容易泛红","en":"Redness"}"#);
+        assert_eq!(serde_json::from_str::<Text>(&written).unwrap(), text);
+        let english = Text::of(&[(Locale::En, "Redness")]);
+        assert_eq!(
+            serde_json::to_string(&english).unwrap(),
+            r#"{"en":"Redness"}"#
+        );
+        assert_eq!(
+            english.get(Locale::ZhCn),
+            "Redness",
+            "falls back to what it has"
+        );
+        assert_eq!(
+            english
+                .missing(&[Locale::ZhCn, Locale::En])
+                .collect::<Vec<_>>(),
+            [Locale::ZhCn]
+        );
+    }
+
+    #[test]
+    fn a_text_refuses_other_locales_repeats_and_other_shapes() {
+        let refused = |json: &str| serde_json::from_str::<Text>(json).unwrap_err().to_string();
+        assert!(refused(r#"{"fr":"rougeur"}"#)
+            .contains("unknown variant `fr`, expected `zh-CN` or `en`"));
+        assert!(refused(r#"{"en":"a","en":"b"}"#).contains("duplicate field `en`"));
+        assert!(refused(r#"{"en":3}"#).contains("invalid type: integer `3`"));
+        assert!(refused(r#"["a","b"]"#).contains("invalid type: sequence"));
+        assert_eq!(serde_json::from_str::<Text>("{}").unwrap(), Text::default());
     }
 }
