@@ -117,32 +117,25 @@ impl Serialize for Text {
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
+        crate::flat::deserialize(deserializer)
+    }
+}
 
-        impl<'de> serde::de::Visitor<'de> for TextVisitor {
-            type Value = Text;
+impl crate::flat::Fields for Text {
+    const EXPECTING: &'static str = "an object of texts by locale";
 
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object of texts by locale")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
-                let mut text = Text::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    let (slot, name) = match key.as_str() {
-                        "zh-CN" => (&mut text.zh_cn, "zh-CN"),
-                        "en" => (&mut text.en, "en"),
-                        _ => {
-                            return Err(serde::de::Error::unknown_variant(&key, TEXT_KEYS));
-                        }
-                    };
-                    crate::flat::keep(slot, name, map.next_value::<String>()?)?;
-                }
-                Ok(text)
-            }
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        use crate::flat::keep;
+        match name {
+            "zh-CN" => keep(&mut self.zh_cn, "zh-CN", map),
+            "en" => keep(&mut self.en, "en", map),
+            // Worded as before, when the keys were read as `Locale`s.
+            other => Err(serde::de::Error::unknown_variant(other, TEXT_KEYS)),
         }
-
-        deserializer.deserialize_map(TextVisitor)
     }
 }
 

@@ -9,9 +9,9 @@
 //! tagged form; the tests check that every variant reads back as written and that errors say
 //! what is wrong.
 
-use std::fmt;
+use serde::de::{self, Deserialize, Deserializer, MapAccess};
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use crate::flat::{self, keep, pass_over, Fields};
 
 use super::{BadgeRule, Cycle, Expiry};
 
@@ -26,42 +26,39 @@ pub(super) struct Kinded {
     fields: Vec<(String, Option<u64>)>,
 }
 
+/// A [`Kinded`] as its fields are read (the kind may still be missing).
+#[derive(Default)]
+struct KindedFields {
+    kind: Option<String>,
+    fields: Vec<(String, Option<u64>)>,
+}
+
+impl Fields for KindedFields {
+    const EXPECTING: &'static str = "an object with a `kind`";
+
+    fn read<'de, A: MapAccess<'de>>(&mut self, name: &str, map: &mut A) -> Result<(), A::Error> {
+        if name == "kind" {
+            return keep(&mut self.kind, "kind", map);
+        }
+        if self.fields.iter().any(|(seen, _)| seen == name) {
+            return Err(de::Error::custom(format!("duplicate field `{name}`")));
+        }
+        let number = if NUMBER_FIELDS.contains(&name) {
+            Some(map.next_value::<u64>()?)
+        } else {
+            pass_over(map)?;
+            None
+        };
+        self.fields.push((name.to_owned(), number));
+        Ok(())
+    }
+}
+
 impl<'de> Deserialize<'de> for Kinded {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KindedVisitor;
-
-        impl<'de> Visitor<'de> for KindedVisitor {
-            type Value = Kinded;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object with a `kind`")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kinded, A::Error> {
-                let mut kind = None;
-                let mut fields = Vec::new();
-                while let Some(field) = map.next_key::<String>()? {
-                    if (field == "kind" && kind.is_some())
-                        || fields.iter().any(|(name, _)| *name == field)
-                    {
-                        return Err(de::Error::custom(format!("duplicate field `{field}`")));
-                    }
-                    if field == "kind" {
-                        kind = Some(map.next_value::<String>()?);
-                    } else if NUMBER_FIELDS.contains(&field.as_str()) {
-                        let value = map.next_value::<u64>()?;
-                        fields.push((field, Some(value)));
-                    } else {
-                        map.next_value::<de::IgnoredAny>()?;
-                        fields.push((field, None));
-                    }
-                }
-                let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
-                Ok(Kinded { kind, fields })
-            }
-        }
-
-        deserializer.deserialize_map(KindedVisitor)
+        let KindedFields { kind, fields } = flat::deserialize(deserializer)?;
+        let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
+        Ok(Kinded { kind, fields })
     }
 }
 
@@ -179,6 +176,8 @@ impl TryFrom<Kinded> for BadgeRule {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt;
+
     use serde::de::DeserializeOwned;
     use serde::Serialize;
 

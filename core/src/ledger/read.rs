@@ -5,11 +5,11 @@
 
 use std::fmt;
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{Deserializer, MapAccess};
 use serde::Deserialize;
 
 use super::{Movement, Reason};
-use crate::flat::keep;
+use crate::flat::{self, keep, pass_over, Fields};
 use crate::ids::{PurchaseReference, RewardId};
 use crate::time::LocalDay;
 
@@ -32,34 +32,20 @@ pub(super) struct MovementFields {
 
 impl<'de> Deserialize<'de> for MovementFields {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FieldsVisitor;
+        flat::deserialize(deserializer)
+    }
+}
 
-        impl<'de> Visitor<'de> for FieldsVisitor {
-            type Value = MovementFields;
+impl Fields for MovementFields {
+    const EXPECTING: &'static str = "a movement: an object with a `kind`";
 
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a movement: an object with a `kind`")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MovementFields, A::Error> {
-                let mut fields = MovementFields::default();
-                while let Some(name) = map.next_key::<String>()? {
-                    match name.as_str() {
-                        "kind" => keep(&mut fields.kind, "kind", map.next_value()?)?,
-                        "expires_on" => {
-                            keep(&mut fields.expires_on, "expires_on", map.next_value()?)?
-                        }
-                        "lot" => keep(&mut fields.lot, "lot", map.next_value()?)?,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(fields)
-            }
+    fn read<'de, A: MapAccess<'de>>(&mut self, name: &str, map: &mut A) -> Result<(), A::Error> {
+        match name {
+            "kind" => keep(&mut self.kind, "kind", map),
+            "expires_on" => keep(&mut self.expires_on, "expires_on", map),
+            "lot" => keep(&mut self.lot, "lot", map),
+            _ => pass_over(map),
         }
-
-        deserializer.deserialize_map(FieldsVisitor)
     }
 }
 
@@ -123,41 +109,25 @@ pub(super) struct ReasonFields {
 
 impl<'de> Deserialize<'de> for ReasonFields {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FieldsVisitor;
+        flat::deserialize(deserializer)
+    }
+}
 
-        impl<'de> Visitor<'de> for FieldsVisitor {
-            type Value = ReasonFields;
+impl Fields for ReasonFields {
+    const EXPECTING: &'static str = "a reason: an object with a `why`";
 
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a reason: an object with a `why`")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ReasonFields, A::Error> {
-                let mut fields = ReasonFields::default();
-                while let Some(name) = map.next_key::<String>()? {
-                    match name.as_str() {
-                        "why" => keep(&mut fields.why, "why", map.next_value()?)?,
-                        "day" => keep(&mut fields.day, "day", map.next_value()?)?,
-                        "cycle_start" => {
-                            keep(&mut fields.cycle_start, "cycle_start", map.next_value()?)?
-                        }
-                        "checkins" => keep(&mut fields.checkins, "checkins", map.next_value()?)?,
-                        "reference" => keep(&mut fields.reference, "reference", map.next_value()?)?,
-                        "amount_minor" => {
-                            keep(&mut fields.amount_minor, "amount_minor", map.next_value()?)?
-                        }
-                        "reward" => keep(&mut fields.reward, "reward", map.next_value()?)?,
-                        "note" => keep(&mut fields.note, "note", map.next_value()?)?,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(fields)
-            }
+    fn read<'de, A: MapAccess<'de>>(&mut self, name: &str, map: &mut A) -> Result<(), A::Error> {
+        match name {
+            "why" => keep(&mut self.why, "why", map),
+            "day" => keep(&mut self.day, "day", map),
+            "cycle_start" => keep(&mut self.cycle_start, "cycle_start", map),
+            "checkins" => keep(&mut self.checkins, "checkins", map),
+            "reference" => keep(&mut self.reference, "reference", map),
+            "amount_minor" => keep(&mut self.amount_minor, "amount_minor", map),
+            "reward" => keep(&mut self.reward, "reward", map),
+            "note" => keep(&mut self.note, "note", map),
+            _ => pass_over(map),
         }
-
-        deserializer.deserialize_map(FieldsVisitor)
     }
 }
 

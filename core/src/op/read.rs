@@ -7,10 +7,10 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess};
 
 use super::{Op, OpKind};
-use crate::flat::keep;
+use crate::flat::{self, keep, Fields};
 use crate::ids::{PurchaseReference, RewardId};
 use crate::quiz::Answers;
 use crate::time::LocalDay;
@@ -45,37 +45,25 @@ const FIELDS: &[&str] = &[
 
 impl<'de> Deserialize<'de> for OpFields {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(OpFieldsVisitor)
+        flat::deserialize(deserializer)
     }
 }
 
-struct OpFieldsVisitor;
+impl Fields for OpFields {
+    const EXPECTING: &'static str = "an operation: an object with a `type`";
 
-impl<'de> Visitor<'de> for OpFieldsVisitor {
-    type Value = OpFields;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an operation: an object with a `type`")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OpFields, A::Error> {
-        let mut fields = OpFields::default();
-        while let Some(name) = map.next_key::<String>()? {
-            match name.as_str() {
-                "type" => keep(&mut fields.kind, "type", map.next_value()?)?,
-                "day" => keep(&mut fields.day, "day", map.next_value()?)?,
-                "answers" => keep(&mut fields.answers, "answers", map.next_value()?)?,
-                "reward" => keep(&mut fields.reward, "reward", map.next_value()?)?,
-                "reference" => keep(&mut fields.reference, "reference", map.next_value()?)?,
-                "amount_minor" => {
-                    keep(&mut fields.amount_minor, "amount_minor", map.next_value()?)?
-                }
-                "points" => keep(&mut fields.points, "points", map.next_value()?)?,
-                "note" => keep(&mut fields.note, "note", map.next_value()?)?,
-                other => return Err(de::Error::unknown_field(other, FIELDS)),
-            }
+    fn read<'de, A: MapAccess<'de>>(&mut self, name: &str, map: &mut A) -> Result<(), A::Error> {
+        match name {
+            "type" => keep(&mut self.kind, "type", map),
+            "day" => keep(&mut self.day, "day", map),
+            "answers" => keep(&mut self.answers, "answers", map),
+            "reward" => keep(&mut self.reward, "reward", map),
+            "reference" => keep(&mut self.reference, "reference", map),
+            "amount_minor" => keep(&mut self.amount_minor, "amount_minor", map),
+            "points" => keep(&mut self.points, "points", map),
+            "note" => keep(&mut self.note, "note", map),
+            other => Err(de::Error::unknown_field(other, FIELDS)),
         }
-        Ok(fields)
     }
 }
 
