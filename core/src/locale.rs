@@ -15,6 +15,9 @@ pub enum Locale {
 }
 
 impl Locale {
+    /// Every locale Siyu ships, in the order texts are written.
+    pub const ALL: [Locale; 2] = [Locale::ZhCn, Locale::En];
+
     /// The BCP 47 tag.
     pub const fn tag(self) -> &'static str {
         match self {
@@ -56,15 +59,24 @@ impl Text {
         }
     }
 
-    /// The texts it has, in locale order.
-    fn present(&self) -> impl Iterator<Item = &String> {
-        self.zh_cn.iter().chain(self.en.iter())
+    fn slot_mut(&mut self, locale: Locale) -> &mut Option<String> {
+        match locale {
+            Locale::ZhCn => &mut self.zh_cn,
+            Locale::En => &mut self.en,
+        }
+    }
+
+    /// The texts it has, with their locales, in locale order.
+    fn present(&self) -> impl Iterator<Item = (Locale, &String)> {
+        Locale::ALL
+            .into_iter()
+            .filter_map(|locale| self.slot(locale).map(|text| (locale, text)))
     }
 
     /// The text in `locale`, falling back to any locale present (validation makes that rare).
     pub fn get(&self, locale: Locale) -> &str {
         self.slot(locale)
-            .or_else(|| self.present().next())
+            .or_else(|| self.present().next().map(|(_, text)| text))
             .map(String::as_str)
             .unwrap_or("")
     }
@@ -80,36 +92,28 @@ impl Text {
     /// Whether some translation is longer than [`TEXT_CHARS_MAX`].
     pub fn too_long(&self) -> bool {
         self.present()
-            .any(|text| text.chars().count() > TEXT_CHARS_MAX)
+            .any(|(_, text)| text.chars().count() > TEXT_CHARS_MAX)
     }
 
     /// A text with one entry per `(locale, string)` pair (for tests and demos).
     pub fn of(pairs: &[(Locale, &str)]) -> Self {
         let mut text = Self::default();
         for (locale, string) in pairs {
-            let slot = match locale {
-                Locale::ZhCn => &mut text.zh_cn,
-                Locale::En => &mut text.en,
-            };
-            *slot = Some((*string).to_owned());
+            *text.slot_mut(*locale) = Some((*string).to_owned());
         }
         text
     }
 }
 
 /// The JSON keys of a text, in the order it is written.
-const TEXT_KEYS: &[&str] = &["zh-CN", "en"];
+const TEXT_KEYS: &[&str] = &[Locale::ALL[0].tag(), Locale::ALL[1].tag()];
 
 impl Serialize for Text {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let entries = [(Locale::ZhCn, &self.zh_cn), (Locale::En, &self.en)];
-        let len = entries.iter().filter(|(_, text)| text.is_some()).count();
-        let mut map = serializer.serialize_map(Some(len))?;
-        for (locale, text) in entries {
-            if let Some(text) = text {
-                map.serialize_entry(locale.tag(), text)?;
-            }
+        let mut map = serializer.serialize_map(Some(self.present().count()))?;
+        for (locale, text) in self.present() {
+            map.serialize_entry(locale.tag(), text)?;
         }
         map.end()
     }
@@ -129,12 +133,10 @@ impl crate::flat::Fields for Text {
         name: &str,
         map: &mut A,
     ) -> Result<(), A::Error> {
-        use crate::flat::keep;
-        match name {
-            "zh-CN" => keep(&mut self.zh_cn, "zh-CN", map),
-            "en" => keep(&mut self.en, "en", map),
+        match Locale::ALL.into_iter().find(|locale| locale.tag() == name) {
+            Some(locale) => crate::flat::keep(self.slot_mut(locale), locale.tag(), map),
             // Worded as before, when the keys were read as `Locale`s.
-            other => Err(serde::de::Error::unknown_variant(other, TEXT_KEYS)),
+            None => Err(serde::de::Error::unknown_variant(name, TEXT_KEYS)),
         }
     }
 }

@@ -125,19 +125,22 @@ fn print_timeline(latencies: &[(Duration, Duration)], window: Duration) {
     }
     for (index, mut took) in windows.into_iter().enumerate() {
         took.sort();
-        let at = |p: f64| {
-            took.get(((took.len() as f64 * p) as usize).min(took.len().saturating_sub(1)))
-                .map_or(0.0, |d| d.as_secs_f64() * 1_000.0)
-        };
         eprintln!(
             "{:>6} ms  {:>6} answers  p50 {:>6.1} ms  p99 {:>6.1} ms  max {:>6.1} ms",
             index as u128 * window.as_millis(),
             took.len(),
-            at(0.5),
-            at(0.99),
-            at(1.0)
+            percentile_ms(&took, 0.5),
+            percentile_ms(&took, 0.99),
+            percentile_ms(&took, 1.0)
         );
     }
+}
+
+/// The `p` quantile of `sorted` latencies, in milliseconds (0 when there are none).
+fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
+        .map_or(0.0, |d| d.as_secs_f64() * 1_000.0)
 }
 
 /// Whether the answer's first per-operation result is `accepted` (the results come first).
@@ -291,11 +294,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut latencies: Vec<Duration> = latencies.into_iter().map(|(_, took)| took).collect();
     latencies.sort();
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .map_or(0.0, |d| d.as_secs_f64() * 1_000.0)
-    };
+    let percentile = |p: f64| percentile_ms(&latencies, p);
     let report = json!({
         "clients": args.clients,
         "ops": latencies.len(),

@@ -160,6 +160,15 @@ impl Value {
         self.0.is_null() || self.0.is_undefined()
     }
 
+    /// A unit (`null`, or a unit variant's absent payload).
+    fn unit(&self) -> Result<(), DecodeError> {
+        if self.is_null() {
+            Ok(())
+        } else {
+            Err(self.invalid_type())
+        }
+    }
+
     /// The number as an integer, if it is one that `JSON.parse` held exactly.
     fn safe_integer(&self) -> Result<i64, DecodeError> {
         if Number::is_safe_integer(&self.0) {
@@ -189,8 +198,8 @@ impl Value {
 impl<'de> de::Deserializer<'de> for Value {
     type Error = DecodeError;
 
-    /// For the core's internally tagged enums and flattened fields, which serde reads without
-    /// naming a type.
+    /// For values serde reads without naming a type (a derived internally tagged enum or
+    /// flattened field; the core reads its own tagged enums field by name, `core::flat`).
     fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
         if self.is_null() {
             visitor.visit_unit()
@@ -256,11 +265,8 @@ impl<'de> de::Deserializer<'de> for Value {
     }
 
     fn deserialize_unit<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        if self.is_null() {
-            visitor.visit_unit()
-        } else {
-            Err(self.invalid_type())
-        }
+        self.unit()?;
+        visitor.visit_unit()
     }
 
     fn deserialize_unit_struct<V: de::Visitor<'de>>(
@@ -305,7 +311,7 @@ impl<'de> de::Deserializer<'de> for Value {
         self.deserialize_seq(visitor)
     }
 
-    /// A map (or an internally tagged enum's object): every entry, in the object's order.
+    /// A map (or an object the core reads field by field): every entry, in the object's order.
     fn deserialize_map<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
         let entries = Object::entries(self.object()?);
         visitor.visit_map(Entries {
@@ -480,11 +486,7 @@ impl<'de> de::VariantAccess<'de> for Value {
     type Error = DecodeError;
 
     fn unit_variant(self) -> Result<(), DecodeError> {
-        if self.is_null() {
-            Ok(())
-        } else {
-            Err(self.invalid_type())
-        }
+        self.unit()
     }
 
     fn newtype_variant_seed<T: de::DeserializeSeed<'de>>(

@@ -629,15 +629,14 @@ pub fn cannot(locale: Locale, why: &str) -> String {
 /// A tag in the customer's words: the label the campaign gives it, the title of the outcome
 /// that carries it, or the tag's value made readable.
 pub fn tag(locale: Locale, tag: &Tag, campaign: &Campaign) -> String {
-    if let Some(label) = campaign.quiz.as_ref().and_then(|q| q.tag_label(tag)) {
-        return label.get(locale).to_owned();
-    }
-    if let Some(outcome) = campaign
-        .quiz
-        .as_ref()
-        .and_then(|q| q.outcomes.iter().find(|o| o.tags.contains(tag)))
-    {
-        return outcome.title.get(locale).to_owned();
+    if let Some(quiz) = &campaign.quiz {
+        let named = quiz.tag_label(tag).or_else(|| {
+            let outcome = quiz.outcomes.iter().find(|o| o.tags.contains(tag))?;
+            Some(&outcome.title)
+        });
+        if let Some(name) = named {
+            return name.get(locale).to_owned();
+        }
     }
     let value = tag.as_str().rsplit(':').next().unwrap_or(tag.as_str());
     let mut words = value.replace(['-', '_'], " ");

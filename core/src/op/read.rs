@@ -70,8 +70,6 @@ impl Fields for OpFields {
 /// Why an object is not an operation of its type.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum OpShapeError {
-    /// The object has no `type`.
-    NoType,
     /// The type has no such field; these are the ones it has.
     Unknown {
         field: &'static str,
@@ -86,7 +84,6 @@ pub(super) enum OpShapeError {
 impl fmt::Display for OpShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NoType => f.write_str("missing field `type`"),
             // Worded as serde's own `unknown_field`, which this reader replaces.
             Self::Unknown {
                 field,
@@ -142,7 +139,7 @@ impl TryFrom<OpFields> for Op {
             }
         }
         let (op, expected): (Op, &'static [&'static str]) =
-            match kind.ok_or(OpShapeError::NoType)? {
+            match kind.ok_or(OpShapeError::Missing("type"))? {
                 OpKind::Checkin => (Op::Checkin {}, &[]),
                 OpKind::MakeupCheckin => (
                     Op::MakeupCheckin {
