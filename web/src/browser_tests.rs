@@ -289,6 +289,17 @@ async fn the_page_hears_of_a_checkin_through_a_bubbling_event() {
 }
 
 /// Whether `host`'s widget shows its content (not the loading state).
+/// Resolves in the browser's next animation frame, before that frame is painted.
+async fn next_animation_frame() {
+    let frame = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .request_animation_frame(&resolve)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(frame).await.unwrap();
+}
+
 fn has_content(host: &web_sys::HtmlElement) -> bool {
     host.shadow_root()
         .and_then(|root| root.query_selector(".widget:not(.loading)").ok().flatten())
@@ -325,11 +336,12 @@ async fn widgets_show_their_first_content_in_page_order_one_frame_apart() {
         .unwrap();
     yew::scheduler::flush().await;
     assert!(hosts.iter().all(|h| !has_content(h)), "all load first");
-    // Record the order in which they show content; each waits for a painted frame.
+    // Record the order in which they show content; each waits for a painted frame. The check
+    // runs once per animation frame (a timer, or yew's `flush`, can be late by several frames
+    // on a busy machine and would then see widgets of different frames at once).
     let mut shown: Vec<&str> = Vec::new();
-    for _ in 0..200 {
-        gloo_timers::future::TimeoutFuture::new(5).await;
-        yew::scheduler::flush().await;
+    for _ in 0..600 {
+        next_animation_frame().await;
         let now_showing: Vec<&str> = hosts
             .iter()
             .zip(kinds)
