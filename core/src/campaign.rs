@@ -11,7 +11,6 @@
 //! check-in cycle keeps the rules (length, milestones, daily reward, make-up) it started with
 //! until it ends; the next cycle starts with the new revision. See `checkin`.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +20,7 @@ use crate::ids::{
     TierId,
 };
 use crate::locale::{Locale, Text};
+use crate::sorted_map::{SortedMap, SortedSet};
 use crate::time::{LocalDay, ZoneRules};
 
 mod kinds;
@@ -252,8 +252,8 @@ pub struct AnswerOption {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Weight added to each dimension when chosen (negative allowed).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub scores: BTreeMap<DimensionId, i32>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub scores: SortedMap<DimensionId, i32>,
     /// Tags the customer gets when choosing it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
@@ -275,8 +275,8 @@ pub struct Scale {
     /// Label of the high end.
     pub max_label: Text,
     /// Weight per step above `min`, per dimension (negative allowed).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub scores: BTreeMap<DimensionId, i32>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub scores: SortedMap<DimensionId, i32>,
     /// Tags given when the answer is at least a value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<ScaleTag>,
@@ -763,8 +763,8 @@ pub(crate) fn unique_ids<'a, T: Ord + std::fmt::Display + 'a>(
     problems: &mut Problems,
     path: &str,
     ids: impl Iterator<Item = &'a T>,
-) -> BTreeSet<&'a T> {
-    let mut seen = BTreeSet::new();
+) -> SortedSet<&'a T> {
+    let mut seen = SortedSet::new();
     for (index, id) in ids.enumerate() {
         if !seen.insert(id) {
             problems.push(

@@ -10,13 +10,13 @@
 //! keeps the streak alive without adding; any other missed day ends it. Today not yet checked
 //! does not end it: the customer still has until midnight.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::campaign::{CheckinRules, Cycle, Milestone};
 use crate::locale::Text;
+use crate::sorted_map::{SortedMap, SortedSet};
 use crate::time::LocalDay;
 
 /// How a day was checked.
@@ -81,12 +81,12 @@ impl CycleRecord {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckinState {
     /// Checked days.
-    pub days: BTreeMap<LocalDay, Mark>,
+    pub days: SortedMap<LocalDay, Mark>,
     /// Cycles started, oldest first; each pins its rules (cycles are few: one a week or month).
     pub cycles: Vec<CycleRecord>,
     /// Milestones reached: (cycle start, check-ins).
     #[serde(default)]
-    pub milestones: BTreeSet<(LocalDay, u16)>,
+    pub milestones: SortedSet<(LocalDay, u16)>,
 }
 
 /// What the calendar shows for a day.
@@ -208,8 +208,8 @@ impl CheckinState {
 
     /// Frozen days before `today`: in each cycle with freezes, missed days after the cycle's
     /// first check-in, chronologically, up to its allowance.
-    pub fn frozen_days(&self, today: LocalDay) -> BTreeSet<LocalDay> {
-        let mut frozen = BTreeSet::new();
+    pub fn frozen_days(&self, today: LocalDay) -> SortedSet<LocalDay> {
+        let mut frozen = SortedSet::new();
         for cycle in self.cycles.iter().filter(|c| c.freezes_max() > 0) {
             let Some((&first, _)) = self.days.range(cycle.start..cycle.end).next() else {
                 continue;
@@ -228,7 +228,7 @@ impl CheckinState {
     }
 
     /// The streak that ends with `day` (counted back from `day`; 0 when `day` is missed).
-    fn streak_ending(&self, day: LocalDay, frozen: &BTreeSet<LocalDay>) -> u32 {
+    fn streak_ending(&self, day: LocalDay, frozen: &SortedSet<LocalDay>) -> u32 {
         let mut streak = 0;
         let mut cursor = day;
         loop {

@@ -32,6 +32,7 @@ pub mod protocol;
 pub mod quiz;
 mod rendered;
 mod sorted;
+pub mod sorted_map;
 pub mod standing;
 pub mod time;
 mod validate;

@@ -5,8 +5,6 @@
 //! rebases on, so it is serialisable. It only changes through [`MemberState::commit`] of an
 //! [`Applied`](crate::op::Applied) that [`decide`](crate::op::decide) produced.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde::{Deserialize, Serialize};
 
 use crate::campaign::Campaign;
@@ -15,6 +13,7 @@ use crate::ids::{BadgeId, CampaignId, MemberId, OpId, RewardId, Tag, TierId};
 use crate::ledger::Ledger;
 use crate::op::{fingerprint_bits, Applied, Event};
 use crate::quiz::{Answers, QuizResult};
+use crate::sorted_map::{SortedMap, SortedSet};
 use crate::standing::{self, Achievements, Stage};
 use crate::time::{LocalDay, Timestamp};
 
@@ -63,10 +62,10 @@ pub struct MemberState {
     pub redemptions: Vec<Redemption>,
     /// Badges, with the day each was earned.
     #[serde(default)]
-    pub badges: BTreeMap<BadgeId, LocalDay>,
+    pub badges: SortedMap<BadgeId, LocalDay>,
     /// Applied operations and their fingerprints (same id, other content → conflict).
     #[serde(default)]
-    pub applied: BTreeMap<OpId, u64>,
+    pub applied: SortedMap<OpId, u64>,
     /// First day of interaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_active: Option<LocalDay>,
@@ -85,8 +84,8 @@ impl MemberState {
             checkins: CheckinState::default(),
             quiz: None,
             redemptions: Vec::new(),
-            badges: BTreeMap::new(),
-            applied: BTreeMap::new(),
+            badges: SortedMap::new(),
+            applied: SortedMap::new(),
             first_active: None,
             last_active: None,
         }
@@ -198,7 +197,7 @@ impl MemberState {
     }
 
     /// Badges earned, as a set.
-    pub fn badge_set(&self) -> BTreeSet<&BadgeId> {
+    pub fn badge_set(&self) -> SortedSet<&BadgeId> {
         self.badges.keys().collect()
     }
 }

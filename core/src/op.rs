@@ -167,7 +167,7 @@ pub enum Actor {
 }
 
 /// Units of a reward taken by all members so far.
-pub type StockTaken = std::collections::BTreeMap<RewardId, u32>;
+pub type StockTaken = crate::sorted_map::SortedMap<RewardId, u32>;
 
 static NO_STOCK_TAKEN: StockTaken = StockTaken::new();
 

@@ -11,12 +11,11 @@
 //! Tags are those of every chosen option, of every scale threshold reached, and of the
 //! outcome, sorted and without repeats.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::campaign::{AnswerOption, Condition, Outcome, Question, QuestionKind, Quiz};
 use crate::ids::{DimensionId, OptionId, OutcomeId, QuestionId, Tag};
+use crate::sorted_map::SortedMap;
 
 /// An answer to one question.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +30,7 @@ pub enum Answer {
 }
 
 /// The answers to a quiz, by question.
-pub type Answers = BTreeMap<QuestionId, Answer>;
+pub type Answers = SortedMap<QuestionId, Answer>;
 
 /// Why submitted answers are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -99,7 +98,7 @@ pub struct QuizResult {
     /// The chosen outcome.
     pub outcome: OutcomeId,
     /// Totals per dimension.
-    pub scores: BTreeMap<DimensionId, i64>,
+    pub scores: SortedMap<DimensionId, i64>,
     /// Tags from the answers and the outcome, sorted, without repeats.
     pub tags: Vec<Tag>,
 }
@@ -275,7 +274,7 @@ pub fn score(quiz: &Quiz, answers: &Answers) -> QuizResult {
     let mut totals: Vec<i64> = vec![0; quiz.dimensions.len()];
     let mut tags: Vec<Tag> = Vec::new();
     let dimension_index = |id: &DimensionId| quiz.dimensions.iter().position(|d| &d.id == id);
-    let mut add = |weights: &BTreeMap<DimensionId, i32>, times: i64| {
+    let mut add = |weights: &SortedMap<DimensionId, i32>, times: i64| {
         for (dimension, weight) in weights {
             if let Some(i) = dimension_index(dimension) {
                 totals[i] += i64::from(*weight) * times;
@@ -330,7 +329,7 @@ pub fn score(quiz: &Quiz, answers: &Answers) -> QuizResult {
     tags.extend(outcome.tags.iter().cloned());
     let tags = crate::sorted::unique(tags);
     // Inserted one by one: collecting into a map would sort (see `crate::sorted`).
-    let mut scores = BTreeMap::new();
+    let mut scores = SortedMap::new();
     for (dimension, total) in quiz.dimensions.iter().zip(totals) {
         scores.insert(dimension.id.clone(), total);
     }

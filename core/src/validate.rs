@@ -1,11 +1,10 @@
 //! Campaign validation: every rule a config must satisfy, each problem reported with its path.
 //! Kept apart from the config types so that `campaign.rs` reads as the schema.
 
-use std::collections::BTreeSet;
-
 use crate::campaign::*;
 use crate::ids::{DimensionId, QuestionId, Tag};
 use crate::locale::{Locale, Text};
+use crate::sorted_map::SortedSet;
 
 /// The longest theme value, in characters.
 const THEME_VALUE_CHARS_MAX: usize = 100;
@@ -28,7 +27,7 @@ pub(crate) fn campaign(c: &Campaign, p: &mut Problems) {
     if c.locales.is_empty() {
         p.push("locales", "at least one locale is required");
     }
-    if c.locales.iter().collect::<BTreeSet<_>>().len() != c.locales.len() {
+    if c.locales.iter().collect::<SortedSet<_>>().len() != c.locales.len() {
         p.push("locales", "a locale is listed twice");
     }
     if !c.locales.contains(&c.default_locale) {
@@ -423,7 +422,7 @@ fn scores<'a>(
     p: &mut Problems,
     path: &str,
     keys: impl Iterator<Item = &'a DimensionId>,
-    dimensions: &BTreeSet<&DimensionId>,
+    dimensions: &SortedSet<&DimensionId>,
 ) {
     for key in keys {
         if !dimensions.contains(key) {
@@ -542,7 +541,7 @@ fn checkin(r: &CheckinRules, l: &[Locale], p: &mut Problems) {
         MILESTONES_MAX,
         "milestones",
     );
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     for (i, m) in r.milestones.iter().enumerate() {
         let path = format!("checkin.milestones[{i}]");
         if m.checkins == 0 || m.checkins > cycle_days {

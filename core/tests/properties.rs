@@ -183,7 +183,7 @@ proptest! {
                             let count = model.redeemed.entry(reward.to_string()).or_default();
                             *count += 1;
                             if let Some(limit) = r.per_member_limit { prop_assert!(*count <= limit); }
-                            *stock.entry(reward.clone()).or_default() += 1;
+                            *stock.get_or_insert_with(reward.clone(), || 0) += 1;
                         }
                         Op::Adjust { points, .. } => prop_assert_eq!(applied.points_delta(), *points),
                     }

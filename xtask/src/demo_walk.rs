@@ -168,7 +168,7 @@ impl<'c> Walk<'c> {
         match apply(self.campaign, &mut self.member, &op, &ctx) {
             Ok(applied) => {
                 if let Some(reward) = applied.stock_taken() {
-                    *self.stock.entry(reward.clone()).or_default() += 1;
+                    *self.stock.get_or_insert_with(reward.clone(), || 0) += 1;
                 }
                 let today = self.campaign.zone().local_day(now);
                 println!(

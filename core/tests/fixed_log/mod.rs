@@ -45,7 +45,7 @@ pub fn replay(campaign: &Campaign, log: &[Logged]) -> Replayed {
         let outcome = match apply(campaign, &mut state, &logged.op, &ctx) {
             Ok(applied) => {
                 if let Some(reward) = applied.stock_taken() {
-                    *stock.entry(reward.clone()).or_default() += 1;
+                    *stock.get_or_insert_with(reward.clone(), || 0) += 1;
                 }
                 format!("accepted:{}", applied.points_delta())
             }

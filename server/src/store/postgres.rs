@@ -192,7 +192,7 @@ impl PostgresStore {
             {
                 let limit = campaign.reward(&reward).and_then(|r| r.stock);
                 if take_stock(&tx, &campaign.id, &reward, limit).await? {
-                    *stock.entry(reward).or_default() += 1;
+                    *stock.get_or_insert_with(reward, || 0) += 1;
                 } else {
                     // Another instance took the last unit since our snapshot.
                     decided.applied = None;

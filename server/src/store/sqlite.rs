@@ -674,7 +674,7 @@ fn sync(
             };
             let decided: Decided = log.decide(campaign, op, &ctx);
             if let Some(reward) = decided.applied.as_ref().and_then(|a| a.stock_taken()) {
-                *Arc::make_mut(stock).entry(reward.clone()).or_default() += 1;
+                *Arc::make_mut(stock).get_or_insert_with(reward.clone(), || 0) += 1;
                 taken.push(reward.clone());
             }
             let (result, row) = log.record(decided, now, Some(&job.device));
