@@ -17,7 +17,7 @@
 //! - An expiry removes exactly what is left of its lot, at most once.
 //! - `balance = earned - spent - expired`, and equals the sum of the open lots.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -271,7 +271,7 @@ impl LedgerTotals {
 #[serde(try_from = "Vec<Entry>", into = "Vec<Entry>")]
 pub struct Ledger {
     entries: Vec<Entry>,
-    keys: HashSet<String>,
+    keys: crate::sorted_map::SortedSet<String>,
     totals: LedgerTotals,
 }
 
