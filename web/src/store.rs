@@ -159,6 +159,23 @@ enum SyncStop {
     Refused(String),
 }
 
+/// What `Siyu.identify` rejects with when a sync stops: words for the brand's developer.
+impl std::fmt::Display for SyncStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SyncStop::Locked(_) => f.write_str("another tab is syncing; try again shortly"),
+            SyncStop::Offline => f.write_str("offline: the operations wait on this device"),
+            SyncStop::RetryAfter(seconds) => {
+                write!(
+                    f,
+                    "the server asked to wait {seconds} s before the next sync"
+                )
+            }
+            SyncStop::Refused(why) => write!(f, "the server refused the sync: {why}"),
+        }
+    }
+}
+
 /// A subscriber to a store's changes.
 type Listener = Rc<dyn Fn()>;
 
@@ -726,7 +743,7 @@ impl Store {
         let outcome = self.sync_rounds().await;
         let result = match &outcome {
             Ok(()) => Ok(()),
-            Err(stop) => Err(format!("{stop:?}")),
+            Err(stop) => Err(stop.to_string()),
         };
         self.finish_sync(outcome);
         result
