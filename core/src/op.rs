@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 mod read;
 
-use crate::campaign::{Campaign, CheckinRules, Expiry, Rounding};
+use crate::campaign::{Campaign, CheckinRules, Expiry, PurchaseRate, Rounding};
 use crate::checkin::{CheckinState, CycleRecord, Mark};
 use crate::ids::{BadgeId, OpId, PurchaseReference, RewardId};
 use crate::ledger::{EntryDraft, Movement, Reason, BALANCE_POINTS_MAX};
@@ -608,6 +608,24 @@ pub fn lot_expiry(expiry: Expiry, day: LocalDay) -> Option<LocalDay> {
     }
 }
 
+/// The points a purchase of `amount_minor` earns at `rate`: `amount × points ÷ per`, rounded
+/// by the rate's rule, exactly; `None` when they would not fit in a `u64`.
+///
+/// Worked in 64 bits by splitting the amount into whole `per` units and a rest: `rest ×
+/// points` stays below 2^64 because both are below 2^32. (128-bit arithmetic cost the
+/// widgets' wasm 2.4 KB.)
+pub fn purchase_points(amount_minor: u64, rate: &PurchaseRate) -> Option<u64> {
+    let points = u64::from(rate.points);
+    let per = u64::from(rate.per_minor_units.max(1));
+    let (whole, rest) = (amount_minor / per, amount_minor % per);
+    let scaled_rest = rest * points;
+    let from_rest = match rate.rounding {
+        Rounding::Floor => scaled_rest / per,
+        Rounding::HalfUp => (scaled_rest + per / 2) / per,
+    };
+    whole.checked_mul(points)?.checked_add(from_rest)
+}
+
 /// Expiry entries due by `today`: lots past their last day; or, after inactivity, every lot.
 pub fn due_expiries(campaign: &Campaign, state: &MemberState, today: LocalDay) -> Vec<EntryDraft> {
     let expire = |lot: &crate::ledger::Lot, day: LocalDay, reason: Reason| EntryDraft {
@@ -900,20 +918,22 @@ impl Decision<'_> {
                 reference: reference.clone(),
             });
         }
-        let scaled = u128::from(amount_minor) * u128::from(rate.points);
-        let per = u128::from(rate.per_minor_units);
-        let points = match rate.rounding {
-            Rounding::Floor => scaled / per,
-            Rounding::HalfUp => (scaled + per / 2) / per,
-        } as u64;
+        let Some(points) = purchase_points(amount_minor, rate) else {
+            return Err(Rejection::InvalidAmount {
+                reason: format!(
+                    "amount_minor {amount_minor} would earn more points than a balance can hold"
+                ),
+            });
+        };
         // A purchase too small to earn a point would leave no ledger entry, and so nothing to
         // recognise the order by: it could then be credited again. Refuse it instead.
         if points == 0 {
+            let per = u64::from(rate.per_minor_units);
             let needed = match rate.rounding {
                 Rounding::Floor => per,
                 Rounding::HalfUp => per - per / 2,
             };
-            let smallest = needed.div_ceil(u128::from(rate.points).max(1));
+            let smallest = needed.div_ceil(u64::from(rate.points).max(1));
             return Err(Rejection::InvalidAmount {
                 reason: format!(
                     "amount_minor {amount_minor} earns no points at this campaign's rate (the smallest that does is {smallest})"
@@ -987,5 +1007,49 @@ impl Decision<'_> {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// The 64-bit split gives what 128-bit arithmetic gives, and `None` exactly when that
+        /// does not fit in a `u64`.
+        #[test]
+        fn purchase_points_are_the_exact_rounded_quotient(
+            amount in 0..=PURCHASE_AMOUNT_MINOR_MAX,
+            points in 1..=u32::MAX,
+            per in prop_oneof![1..=100u32, 1..=u32::MAX],
+            half_up in any::<bool>(),
+        ) {
+            let rounding = if half_up { Rounding::HalfUp } else { Rounding::Floor };
+            let rate = PurchaseRate { points, per_minor_units: per, rounding };
+            let scaled = u128::from(amount) * u128::from(points);
+            let per = u128::from(per);
+            let exact = if half_up { (scaled + per / 2) / per } else { scaled / per };
+            prop_assert_eq!(purchase_points(amount, &rate), u64::try_from(exact).ok());
+        }
+    }
+
+    #[test]
+    fn purchase_points_round_as_the_rate_says() {
+        let rate = |rounding| PurchaseRate {
+            points: 1,
+            per_minor_units: 100,
+            rounding,
+        };
+        assert_eq!(purchase_points(199, &rate(Rounding::Floor)), Some(1));
+        assert_eq!(purchase_points(150, &rate(Rounding::HalfUp)), Some(2));
+        assert_eq!(purchase_points(149, &rate(Rounding::HalfUp)), Some(1));
+        let lavish = PurchaseRate {
+            points: u32::MAX,
+            per_minor_units: 1,
+            rounding: Rounding::Floor,
+        };
+        assert_eq!(purchase_points(PURCHASE_AMOUNT_MINOR_MAX, &lavish), None);
     }
 }
