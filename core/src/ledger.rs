@@ -17,7 +17,6 @@
 //! - An expiry removes exactly what is left of its lot, at most once.
 //! - `balance = earned - spent - expired`, and equals the sum of the open lots.
 
-use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -185,7 +184,7 @@ pub struct LedgerTotals {
     /// Lifetime expired.
     pub expired: u64,
     /// Lots with points left, oldest first.
-    pub lots: VecDeque<Lot>,
+    pub lots: Vec<Lot>,
 }
 
 impl LedgerTotals {
@@ -229,7 +228,7 @@ impl LedgerTotals {
         self.check(points, movement)?;
         match movement {
             Movement::Earn { expires_on } => {
-                self.lots.push_back(Lot {
+                self.lots.push(Lot {
                     seq,
                     earned_on: day,
                     remaining: points,
@@ -241,15 +240,20 @@ impl LedgerTotals {
             Movement::Spend => {
                 // Oldest lots first; emptied lots leave the front so the next spend starts there.
                 let mut left = points;
-                while left > 0 {
-                    let front = self.lots.front_mut().expect("balance covers the spend");
-                    let take = front.remaining.min(left);
-                    front.remaining -= take;
+                let mut emptied = 0;
+                for lot in &mut self.lots {
+                    if left == 0 {
+                        break;
+                    }
+                    let take = lot.remaining.min(left);
+                    lot.remaining -= take;
                     left -= take;
-                    if front.remaining == 0 {
-                        self.lots.pop_front();
+                    if lot.remaining == 0 {
+                        emptied += 1;
                     }
                 }
+                debug_assert_eq!(left, 0, "the balance covers the spend");
+                self.lots.drain(..emptied);
                 self.balance -= points;
                 self.spent += points;
             }
