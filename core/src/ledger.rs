@@ -17,7 +17,6 @@
 //! - An expiry removes exactly what is left of its lot, at most once.
 //! - `balance = earned - spent - expired`, and equals the sum of the open lots.
 
-
 use serde::{Deserialize, Serialize};
 
 mod read;

@@ -125,6 +125,83 @@ impl<K: Ord, V> SortedMap<K, V> {
     }
 }
 
+impl<K: Ord, V> SortedMap<K, V> {
+    /// The map of `entries` given in any order; of entries with equal keys the last stays, as
+    /// in `BTreeMap`. Entries already in order (every map Siyu writes) take one pass; others
+    /// one merge sort, so that a request's map in reverse order costs n log n, not the n²
+    /// of inserting one by one.
+    ///
+    /// In WebAssembly (the widgets, the JavaScript package) entries are inserted one by one
+    /// instead: they read only maps that Siyu wrote, in order, and the merge costs ~1 KB of
+    /// gzip across the map types there. The server, which reads strangers' requests, sorts.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_entries(mut entries: Vec<(K, V)>) -> Self {
+        if entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+            return Self { entries };
+        }
+        let order = stable_order(entries.len(), &|a, b| entries[a].0 < entries[b].0);
+        arrange(order, &mut |a, b| entries.swap(a, b));
+        // Equal keys lie side by side in arrival order: the kept first takes each later value.
+        entries.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(&mut later.1, &mut kept.1);
+            }
+            same
+        });
+        Self { entries }
+    }
+}
+
+/// The positions `0..len` sorted stably by `less` (a bottom-up merge sort of positions): one
+/// copy of the sort for every element type.
+#[cfg(not(target_arch = "wasm32"))]
+fn stable_order(len: usize, less: &dyn Fn(usize, usize) -> bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
+    let mut merged = vec![0; len];
+    let mut width = 1;
+    while width < len {
+        let mut start = 0;
+        while start < len {
+            let middle = (start + width).min(len);
+            let end = (start + 2 * width).min(len);
+            let (mut left, mut right) = (start, middle);
+            for slot in &mut merged[start..end] {
+                // Equal keys keep their order: the left run's first.
+                let take_right = right < end && (left == middle || less(order[right], order[left]));
+                if take_right {
+                    *slot = order[right];
+                    right += 1;
+                } else {
+                    *slot = order[left];
+                    left += 1;
+                }
+            }
+            start = end;
+        }
+        std::mem::swap(&mut order, &mut merged);
+        width *= 2;
+    }
+    order
+}
+
+/// Puts the element at `order[i]` at position `i` for every `i`, by swaps.
+#[cfg(not(target_arch = "wasm32"))]
+fn arrange(order: Vec<usize>, swap: &mut dyn FnMut(usize, usize)) {
+    // Where each element must go; swapping it there settles one element a swap.
+    let mut destination = vec![0; order.len()];
+    for (at, &from) in order.iter().enumerate() {
+        destination[from] = at;
+    }
+    for at in 0..destination.len() {
+        while destination[at] != at {
+            let to = destination[at];
+            swap(at, to);
+            destination.swap(at, to);
+        }
+    }
+}
+
 fn iter_of<K, V>(entries: &[(K, V)]) -> Iter<'_, K, V> {
     entries.iter().map(|(k, v)| (k, v))
 }
@@ -144,11 +221,16 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for SortedMap<K, V> {
 impl<K: Ord, V> FromIterator<(K, V)> for SortedMap<K, V> {
     /// Later entries replace earlier ones with the same key, as in `BTreeMap`.
     fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
-        let mut map = Self::new();
-        for (key, value) in entries {
-            map.insert(key, value);
+        #[cfg(not(target_arch = "wasm32"))]
+        return Self::from_entries(entries.into_iter().collect());
+        #[cfg(target_arch = "wasm32")]
+        {
+            let mut map = Self::new();
+            for (key, value) in entries {
+                map.insert(key, value);
+            }
+            map
         }
-        map
     }
 }
 
@@ -208,11 +290,22 @@ impl<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>> Deserialize<'de> for S
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut map = SortedMap::new();
-                while let Some((key, value)) = access.next_entry()? {
-                    map.insert(key, value);
+                #[cfg(not(target_arch = "wasm32"))]
+                {
+                    let mut entries = Vec::new();
+                    while let Some(entry) = access.next_entry()? {
+                        entries.push(entry);
+                    }
+                    Ok(SortedMap::from_entries(entries))
                 }
-                Ok(map)
+                #[cfg(target_arch = "wasm32")]
+                {
+                    let mut map = SortedMap::new();
+                    while let Some((key, value)) = access.next_entry()? {
+                        map.insert(key, value);
+                    }
+                    Ok(map)
+                }
             }
         }
 
@@ -275,6 +368,22 @@ impl<T: Ord> SortedSet<T> {
     }
 }
 
+impl<T: Ord> SortedSet<T> {
+    /// The set of `items` given in any order, each once (the first of equal ones, as in
+    /// `BTreeSet`); n log n at worst, as for [`SortedMap`].
+    /// (In WebAssembly one by one instead, as for [`SortedMap`]'s entries.)
+    #[cfg(not(target_arch = "wasm32"))]
+    fn from_items(mut items: Vec<T>) -> Self {
+        if items.windows(2).all(|pair| pair[0] < pair[1]) {
+            return Self { items };
+        }
+        let order = stable_order(items.len(), &|a, b| items[a] < items[b]);
+        arrange(order, &mut |a, b| items.swap(a, b));
+        items.dedup();
+        Self { items }
+    }
+}
+
 impl<T> Default for SortedSet<T> {
     fn default() -> Self {
         Self::new()
@@ -289,11 +398,14 @@ impl<T: fmt::Debug> fmt::Debug for SortedSet<T> {
 
 impl<T: Ord> FromIterator<T> for SortedSet<T> {
     fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
-        let mut set = Self::new();
-        for item in items {
-            set.insert(item);
+        #[cfg(not(target_arch = "wasm32"))]
+        return Self::from_items(items.into_iter().collect());
+        #[cfg(target_arch = "wasm32")]
+        {
+            let mut set = Self::new();
+            set.extend(items);
+            set
         }
-        set
     }
 }
 
@@ -352,11 +464,22 @@ impl<'de, T: Deserialize<'de> + Ord> Deserialize<'de> for SortedSet<T> {
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut set = SortedSet::new();
-                while let Some(item) = access.next_element()? {
-                    set.insert(item);
+                #[cfg(not(target_arch = "wasm32"))]
+                {
+                    let mut items = Vec::new();
+                    while let Some(item) = access.next_element()? {
+                        items.push(item);
+                    }
+                    Ok(SortedSet::from_items(items))
                 }
-                Ok(set)
+                #[cfg(target_arch = "wasm32")]
+                {
+                    let mut set = SortedSet::new();
+                    while let Some(item) = access.next_element()? {
+                        set.insert(item);
+                    }
+                    Ok(set)
+                }
             }
         }
 
@@ -364,7 +487,7 @@ impl<'de, T: Deserialize<'de> + Ord> Deserialize<'de> for SortedSet<T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
@@ -400,6 +523,16 @@ mod tests {
             prop_assert_eq!(read, sorted);
         }
 
+        /// Entries in any order, with repeated keys, are read as a `BTreeMap` reads them.
+        #[test]
+        fn entries_in_any_order_make_the_btree_map(entries in prop::collection::vec((0u8..40, any::<u16>()), 0..200)) {
+            let sorted: SortedMap<u8, u16> = entries.iter().copied().collect();
+            let btree: BTreeMap<u8, u16> = entries.iter().copied().collect();
+            prop_assert!(sorted.iter().eq(btree.iter()));
+            let items: SortedSet<u8> = entries.iter().map(|(k, _)| *k).collect();
+            prop_assert!(items.iter().eq(btree.keys()));
+        }
+
         #[test]
         fn the_set_behaves_as_a_btree_set(items in prop::collection::vec(0u8..40, 0..100)) {
             let mut sorted = SortedSet::new();
@@ -425,6 +558,23 @@ mod tests {
         );
         let set: SortedSet<u8> = serde_json::from_str("[3,1,3,2]").unwrap();
         assert_eq!(set.iter().copied().collect::<Vec<_>>(), [1, 2, 3]);
+    }
+
+    #[test]
+    fn a_large_map_in_reverse_order_is_read_whole_and_sorted() {
+        // Inserted one by one at the front, these would move ~1.25 billion entries; the merge
+        // sort reads them in n log n.
+        let json = format!(
+            "{{{}}}",
+            (0..50_000)
+                .rev()
+                .map(|k| format!("\"{k:05}\":{k}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let map: SortedMap<String, u32> = serde_json::from_str(&json).unwrap();
+        assert_eq!(map.len(), 50_000);
+        assert!(map.iter().map(|(_, v)| *v).eq(0..50_000));
     }
 
     #[test]
