@@ -4,10 +4,15 @@
 //! each element type they sort; these lists are a handful long, and every kilobyte of the
 //! widgets ships to phones.
 
-/// Inserts `item` where it keeps `items` sorted, unless an equal item is already there.
-pub fn insert_unique<T: Ord>(items: &mut Vec<T>, item: T) {
-    if let Err(at) = items.binary_search(&item) {
-        items.insert(at, item);
+/// Inserts `item` where it keeps `items` sorted, unless an equal item is already there; whether
+/// it was inserted.
+pub fn insert_unique<T: Ord>(items: &mut Vec<T>, item: T) -> bool {
+    match items.binary_search(&item) {
+        Ok(_) => false,
+        Err(at) => {
+            items.insert(at, item);
+            true
+        }
     }
 }
 

@@ -134,8 +134,21 @@ impl<K: Ord, V> SortedMap<K, V> {
     /// In WebAssembly (the widgets, the JavaScript package) entries are inserted one by one
     /// instead: they read only maps that Siyu wrote, in order, and the merge costs ~1 KB of
     /// gzip across the map types there. The server, which reads strangers' requests, sorts.
+    fn from_entries(entries: impl IntoIterator<Item = (K, V)>) -> Self {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let mut map = Self::new();
+            for (key, value) in entries {
+                map.insert(key, value);
+            }
+            map
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        Self::sorted(entries.into_iter().collect())
+    }
+
     #[cfg(not(target_arch = "wasm32"))]
-    fn from_entries(mut entries: Vec<(K, V)>) -> Self {
+    fn sorted(mut entries: Vec<(K, V)>) -> Self {
         if entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
             return Self { entries };
         }
@@ -202,6 +215,20 @@ fn arrange(order: Vec<usize>, swap: &mut dyn FnMut(usize, usize)) {
     }
 }
 
+/// The items `next` reads until it has no more, as an iterator; the first error it meets ends
+/// the iteration and is left in `error`.
+fn until_error<'a, T, E>(
+    error: &'a mut Option<E>,
+    mut next: impl FnMut() -> Result<Option<T>, E> + 'a,
+) -> impl Iterator<Item = T> + 'a {
+    std::iter::from_fn(move || {
+        next().unwrap_or_else(|e| {
+            *error = Some(e);
+            None
+        })
+    })
+}
+
 fn iter_of<K, V>(entries: &[(K, V)]) -> Iter<'_, K, V> {
     entries.iter().map(|(k, v)| (k, v))
 }
@@ -221,16 +248,7 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for SortedMap<K, V> {
 impl<K: Ord, V> FromIterator<(K, V)> for SortedMap<K, V> {
     /// Later entries replace earlier ones with the same key, as in `BTreeMap`.
     fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        return Self::from_entries(entries.into_iter().collect());
-        #[cfg(target_arch = "wasm32")]
-        {
-            let mut map = Self::new();
-            for (key, value) in entries {
-                map.insert(key, value);
-            }
-            map
-        }
+        Self::from_entries(entries)
     }
 }
 
@@ -290,22 +308,9 @@ impl<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>> Deserialize<'de> for S
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                #[cfg(not(target_arch = "wasm32"))]
-                {
-                    let mut entries = Vec::new();
-                    while let Some(entry) = access.next_entry()? {
-                        entries.push(entry);
-                    }
-                    Ok(SortedMap::from_entries(entries))
-                }
-                #[cfg(target_arch = "wasm32")]
-                {
-                    let mut map = SortedMap::new();
-                    while let Some((key, value)) = access.next_entry()? {
-                        map.insert(key, value);
-                    }
-                    Ok(map)
-                }
+                let mut error = None;
+                let map = SortedMap::from_entries(until_error(&mut error, || access.next_entry()));
+                error.map_or(Ok(map), Err)
             }
         }
 
@@ -351,13 +356,7 @@ impl<T: Ord> SortedSet<T> {
 
     /// Adds `value`; false when it was there already.
     pub fn insert(&mut self, value: T) -> bool {
-        match self.items.binary_search(&value) {
-            Ok(_) => false,
-            Err(at) => {
-                self.items.insert(at, value);
-                true
-            }
-        }
+        crate::sorted::insert_unique(&mut self.items, value)
     }
 
     /// The values that lie in `range`, in order.
@@ -372,8 +371,19 @@ impl<T: Ord> SortedSet<T> {
     /// The set of `items` given in any order, each once (the first of equal ones, as in
     /// `BTreeSet`); n log n at worst, as for [`SortedMap`].
     /// (In WebAssembly one by one instead, as for [`SortedMap`]'s entries.)
+    fn from_items(items: impl IntoIterator<Item = T>) -> Self {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let mut set = Self::new();
+            set.extend(items);
+            set
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        Self::sorted(items.into_iter().collect())
+    }
+
     #[cfg(not(target_arch = "wasm32"))]
-    fn from_items(mut items: Vec<T>) -> Self {
+    fn sorted(mut items: Vec<T>) -> Self {
         if items.windows(2).all(|pair| pair[0] < pair[1]) {
             return Self { items };
         }
@@ -398,14 +408,7 @@ impl<T: fmt::Debug> fmt::Debug for SortedSet<T> {
 
 impl<T: Ord> FromIterator<T> for SortedSet<T> {
     fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        return Self::from_items(items.into_iter().collect());
-        #[cfg(target_arch = "wasm32")]
-        {
-            let mut set = Self::new();
-            set.extend(items);
-            set
-        }
+        Self::from_items(items)
     }
 }
 
@@ -464,22 +467,9 @@ impl<'de, T: Deserialize<'de> + Ord> Deserialize<'de> for SortedSet<T> {
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                #[cfg(not(target_arch = "wasm32"))]
-                {
-                    let mut items = Vec::new();
-                    while let Some(item) = access.next_element()? {
-                        items.push(item);
-                    }
-                    Ok(SortedSet::from_items(items))
-                }
-                #[cfg(target_arch = "wasm32")]
-                {
-                    let mut set = SortedSet::new();
-                    while let Some(item) = access.next_element()? {
-                        set.insert(item);
-                    }
-                    Ok(set)
-                }
+                let mut error = None;
+                let set = SortedSet::from_items(until_error(&mut error, || access.next_element()));
+                error.map_or(Ok(set), Err)
             }
         }
 
