@@ -719,3 +719,36 @@ fn rejections_have_stable_codes() {
     .unwrap();
     assert_eq!(json, json!({"rule": "out_of_stock", "reward": "r"}));
 }
+
+#[test]
+fn a_purchase_whose_points_would_not_fit_is_refused_and_changes_nothing() {
+    let mut c = common::shanghai();
+    // The most generous rate a campaign may publish: 2^32 − 1 points per fen.
+    c.points.purchase = Some(siyu_core::campaign::PurchaseRate {
+        points: u32::MAX,
+        per_minor_units: 1,
+        rounding: siyu_core::campaign::Rounding::Floor,
+    });
+    let mut m = common::member(&c);
+    let now = at(&c, "2026-03-01", 10, 0);
+    let result = brand(
+        &c,
+        &mut m,
+        "lavish",
+        now,
+        Op::CreditPurchase {
+            reference: "o-big".parse().unwrap(),
+            amount_minor: siyu_core::op::PURCHASE_AMOUNT_MINOR_MAX,
+        },
+    );
+    match result {
+        Err(Rejection::InvalidAmount { reason }) => {
+            assert!(
+                reason.contains("more points than a balance can hold"),
+                "{reason}"
+            )
+        }
+        other => panic!("expected invalid_amount, got {other:?}"),
+    }
+    assert_eq!(m, common::member(&c));
+}
