@@ -1,5 +1,6 @@
 //! Tests across processes: the real `siyu-server` binary killed with SIGKILL under load and
-//! restarted (durability), and two server processes on one PostgreSQL (scale-out).
+//! restarted (durability), two server processes on one PostgreSQL (scale-out) or one SQLite
+//! file (a rolling restart), and the command line writing while a server runs.
 
 mod common;
 
@@ -70,6 +71,11 @@ impl Drop for ServerProcess {
 /// Creates the tenant and publishes the test campaign through the command line; returns the
 /// admin key.
 fn provision(db: &str, dir: &std::path::Path) -> String {
+    provision_tenant(db, dir).0
+}
+
+/// [`provision`], returning the admin key and the member-token secret.
+fn provision_tenant(db: &str, dir: &std::path::Path) -> (String, String) {
     let out = Command::new(BINARY)
         .args(["tenant", "create", "glow", "--db", db])
         .output()
@@ -91,7 +97,10 @@ fn provision(db: &str, dir: &std::path::Path) -> String {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    tenant["admin_key"].as_str().unwrap().to_owned()
+    (
+        tenant["admin_key"].as_str().unwrap().to_owned(),
+        tenant["member_secret"].as_str().unwrap().to_owned(),
+    )
 }
 
 async fn credit(
@@ -226,23 +235,22 @@ fn now() -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_one_postgres_never_overdraw_or_oversell() {
-    let db = Database::fresh(Backend::Postgres).await;
+    two_instances_never_overdraw_or_oversell(Backend::Postgres).await;
+}
+
+/// Two `serve` processes on one SQLite file (a rolling restart, or an operator's mistake):
+/// each caches members and stock, so each must notice the other's commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_one_sqlite_file_never_overdraw_or_oversell() {
+    two_instances_never_overdraw_or_oversell(Backend::Sqlite).await;
+}
+
+async fn two_instances_never_overdraw_or_oversell(backend: Backend) {
+    let db = Database::fresh(backend).await;
     let dir = tempfile::tempdir().unwrap();
-    let key = provision(&db.url, dir.path());
+    let (key, tenant_secret) = provision_tenant(&db.url, dir.path());
     let (one, two) = (ServerProcess::spawn(&db.url), ServerProcess::spawn(&db.url));
     let http = Client::new();
-    let tenant_secret = {
-        // The member-token secret is printed once at creation; read it back for the test.
-        let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
-            .await
-            .unwrap();
-        tokio::spawn(connection);
-        client
-            .query_one("SELECT member_secret FROM tenants WHERE id = 'glow'", &[])
-            .await
-            .unwrap()
-            .get::<_, String>(0)
-    };
     let member_token = common::sign(
         &json!({"tenant": "glow", "member": "alice", "exp": now() / 1000 + 600}),
         tenant_secret.as_bytes(),
@@ -377,4 +385,77 @@ async fn the_binary_explains_itself_and_refuses_bad_input() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("--db must start with sqlite:// or postgres://"));
+}
+
+/// `siyu-server campaign publish` while `serve` runs on the same SQLite file: the running
+/// server serves and applies the new revision without a restart, and a server alone on its
+/// file never mistakes its own commits for another writer's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_campaign_published_from_the_command_line_reaches_the_running_server() {
+    let db = Database::fresh(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    provision(&db.url, dir.path());
+    let server = ServerProcess::spawn(&db.url);
+    let http = Client::new();
+    let revision_served = || async {
+        let campaign: Value = http
+            .get(format!("{}/v1/campaigns/glow-skin", server.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        campaign["revision"].as_u64().unwrap()
+    };
+    assert_eq!(revision_served().await, 1);
+    let token = session(&http, &server.base, None).await;
+    sync(
+        &http,
+        &server.base,
+        &token,
+        vec![op("c1", now(), json!({"type": "checkin"}))],
+    )
+    .await;
+    let metrics = http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !metrics.contains("siyu_other_writers_seen_total"),
+        "a server alone on its file saw another writer:\n{metrics}"
+    );
+
+    let mut campaign = common::test_campaign();
+    campaign["revision"] = json!(2);
+    let file = dir.path().join("campaign-r2.json");
+    std::fs::write(&file, campaign.to_string()).unwrap();
+    let out = Command::new(BINARY)
+        .args([
+            "campaign",
+            "publish",
+            file.to_str().unwrap(),
+            "--db",
+            &db.url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The idle server looks for other writers once a second.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while revision_served().await != 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the running server still serves revision 1"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -344,6 +344,11 @@ impl CampaignCache {
             .insert(published.campaign.id.clone(), published);
     }
 
+    /// Forgets every cached campaign (another process may have published).
+    pub fn clear(&self) {
+        self.0.write().expect("campaign cache").clear();
+    }
+
     /// Parses a stored campaign document and caches it.
     pub fn load(&self, body: &str) -> StoreResult<Arc<PublishedCampaign>> {
         let campaign = Campaign::parse(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;

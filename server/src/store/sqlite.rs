@@ -17,6 +17,16 @@
 //! **Per-member serialisation** comes free: one writer. Member states, stock and device
 //! contacts are cached in the writer; the log stays the truth (a cache miss replays it), and a
 //! failed commit drops every cache.
+//!
+//! **Other processes on the same file** (`siyu-server campaign publish` or `tenant create`
+//! while the server runs, a second `serve` during a rolling restart) are noticed through
+//! SQLite's `PRAGMA data_version`, which changes when another connection commits. The writer
+//! reads it inside every group's transaction, which it opens `IMMEDIATE` (holding the file's
+//! write lock, so nobody commits between the check and the group's own writes), and, when idle,
+//! once a second; on a change every cache — members, stock, devices, campaigns, tenants — is
+//! dropped and re-read from the file. Two servers on one file therefore never sell the same
+//! unit twice; they only take turns at the lock (PostgreSQL is the store for several
+//! instances).
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -26,7 +36,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
 use lru::LruCache;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use siyu_core::ids::{CampaignId, RewardId, TenantId};
 use siyu_core::op::{Actor, Context, StockTaken};
 use siyu_core::{Campaign, MemberState, Timestamp};
@@ -66,14 +76,28 @@ pub struct SqliteStore {
     writer: SyncSender<Job>,
     readers: Mutex<Vec<Connection>>,
     reader_permits: tokio::sync::Semaphore,
-    campaigns: CampaignCache,
-    /// Tenants never change once created, and every session asks for one.
-    tenants: RwLock<HashMap<TenantId, TenantRecord>>,
+    /// Shared with the writer, which drops them when another process writes the file.
+    shared: Arc<SharedCaches>,
     /// The checkpointer thread runs while this lives.
     _alive: Arc<()>,
 }
 
 type Reply<T> = oneshot::Sender<StoreResult<T>>;
+
+/// What the request side caches; the writer clears it when another process commits.
+#[derive(Debug, Default)]
+struct SharedCaches {
+    campaigns: CampaignCache,
+    /// Every session asks for its tenant.
+    tenants: RwLock<HashMap<TenantId, TenantRecord>>,
+}
+
+impl SharedCaches {
+    fn clear(&self) {
+        self.campaigns.clear();
+        self.tenants.write().expect("tenant cache").clear();
+    }
+}
 
 enum Job {
     Sync {
@@ -171,7 +195,8 @@ impl SqliteStore {
         let (writer, jobs) = mpsc::sync_channel(WRITE_QUEUE_JOBS_MAX);
         let (to_syncer, committed) = mpsc::channel();
         let wal = PathBuf::from(format!("{}-wal", path.display()));
-        let mut worker = Writer::new(conn, to_syncer)?;
+        let shared = Arc::new(SharedCaches::default());
+        let mut worker = Writer::new(conn, to_syncer, shared.clone())?;
         std::thread::Builder::new()
             .name("siyu-sqlite-writer".into())
             .spawn(move || worker.run(jobs))
@@ -192,8 +217,7 @@ impl SqliteStore {
             writer,
             readers: Mutex::new(Vec::new()),
             reader_permits: tokio::sync::Semaphore::new(READERS_MAX),
-            campaigns: CampaignCache::default(),
-            tenants: RwLock::new(HashMap::new()),
+            shared,
             _alive: alive,
         })
     }
@@ -326,7 +350,13 @@ struct Writer {
     stock: HashMap<CampaignId, Arc<StockTaken>>,
     devices: LruCache<(CampaignId, String), DeviceRecord>,
     syncer: mpsc::Sender<Vec<Finish>>,
+    shared: Arc<SharedCaches>,
+    /// `PRAGMA data_version` when last read: it changes when another connection commits.
+    data_version: i64,
 }
+
+/// How long an idle writer waits before checking whether another process wrote the file.
+const IDLE_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The answer to every job of a group that a storage error broke (rolled back, nothing kept).
 const GROUP_BROKEN: &str = "a storage error interrupted the write; nothing of it was kept";
@@ -390,10 +420,17 @@ fn sync_log(wal: &Path, committed: Receiver<Vec<Finish>>) {
 }
 
 impl Writer {
-    fn new(conn: Connection, syncer: mpsc::Sender<Vec<Finish>>) -> StoreResult<Self> {
+    fn new(
+        conn: Connection,
+        syncer: mpsc::Sender<Vec<Finish>>,
+        shared: Arc<SharedCaches>,
+    ) -> StoreResult<Self> {
         let capacity = NonZeroUsize::new(MEMBER_CACHE_ENTRIES_MAX).expect("non-zero");
+        let data_version = read_data_version(&conn)?;
         Ok(Self {
             conn,
+            shared,
+            data_version,
             members: LruCache::new(capacity),
             stock: HashMap::new(),
             devices: LruCache::new(NonZeroUsize::new(DEVICE_CACHE_ENTRIES_MAX).expect("non-zero")),
@@ -402,7 +439,18 @@ impl Writer {
     }
 
     fn run(&mut self, jobs: Receiver<Job>) {
-        while let Ok(first) = jobs.recv() {
+        loop {
+            let first = match jobs.recv_timeout(IDLE_CHECK_EVERY) {
+                Ok(job) => job,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // Idle: a campaign published by the CLI shows without waiting for a write.
+                    if let Err(e) = self.notice_other_writers() {
+                        tracing::warn!(error = %e, "could not check the database for other writers");
+                    }
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            };
             let mut group = vec![first];
             while group.len() < GROUP_COMMIT_JOBS_MAX {
                 match jobs.try_recv() {
@@ -418,7 +466,22 @@ impl Writer {
         metrics::histogram!("siyu_group_commit_jobs").record(group.len() as f64);
         let started = std::time::Instant::now();
         let mut finishes: Vec<Finish> = Vec::with_capacity(group.len());
-        let tx = match self.conn.transaction() {
+        // IMMEDIATE: the file's write lock is held from here, so what another process
+        // committed before is seen below and nothing it commits can slip in before ours.
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(StoreError::from)
+            .and_then(|tx| {
+                if other_writers_committed(&tx, &mut self.data_version)? {
+                    drop_caches(
+                        &mut self.members,
+                        &mut self.stock,
+                        &mut self.devices,
+                        &self.shared,
+                    );
+                }
+                Ok(tx)
+            });
+        let tx = match tx {
             Ok(tx) => tx,
             Err(e) => {
                 let message = e.to_string();
@@ -474,6 +537,48 @@ impl Writer {
             }
         }
     }
+}
+
+impl Writer {
+    /// Drops every cache when another connection committed since the last look.
+    fn notice_other_writers(&mut self) -> StoreResult<()> {
+        if other_writers_committed(&self.conn, &mut self.data_version)? {
+            drop_caches(
+                &mut self.members,
+                &mut self.stock,
+                &mut self.devices,
+                &self.shared,
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Whether another connection (another process) committed since `last` was read.
+fn other_writers_committed(conn: &Connection, last: &mut i64) -> StoreResult<bool> {
+    let version = read_data_version(conn)?;
+    let changed = version != *last;
+    *last = version;
+    Ok(changed)
+}
+
+fn read_data_version(conn: &Connection) -> StoreResult<i64> {
+    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+}
+
+/// Forgets what the writer and the request side cached: the file is read again.
+fn drop_caches(
+    members: &mut LruCache<MemberKey, MemberLog>,
+    stock: &mut HashMap<CampaignId, Arc<StockTaken>>,
+    devices: &mut LruCache<(CampaignId, String), DeviceRecord>,
+    shared: &SharedCaches,
+) {
+    members.clear();
+    stock.clear();
+    devices.clear();
+    shared.clear();
+    metrics::counter!("siyu_other_writers_seen_total").increment(1);
+    tracing::info!("another process wrote the database; cached states are read again");
 }
 
 struct Caches<'a> {
@@ -956,7 +1061,7 @@ impl Store for SqliteStore {
     }
 
     async fn tenant(&self, id: &TenantId) -> StoreResult<Option<TenantRecord>> {
-        if let Some(tenant) = self.tenants.read().expect("tenant cache").get(id) {
+        if let Some(tenant) = self.shared.tenants.read().expect("tenant cache").get(id) {
             return Ok(Some(tenant.clone()));
         }
         let key = id.clone();
@@ -979,7 +1084,8 @@ impl Store for SqliteStore {
         })
         .await?;
         if let Some(tenant) = &found {
-            self.tenants
+            self.shared
+                .tenants
                 .write()
                 .expect("tenant cache")
                 .insert(id.clone(), tenant.clone());
@@ -992,12 +1098,12 @@ impl Store for SqliteStore {
         let published = self
             .submit(|reply| Job::Publish { campaign, reply })
             .await?;
-        self.campaigns.put(published.clone());
+        self.shared.campaigns.put(published.clone());
         Ok(published)
     }
 
     async fn campaign(&self, id: &CampaignId) -> StoreResult<Option<Arc<PublishedCampaign>>> {
-        if let Some(found) = self.campaigns.get(id) {
+        if let Some(found) = self.shared.campaigns.get(id) {
             return Ok(Some(found));
         }
         let key = id.clone();
@@ -1012,7 +1118,8 @@ impl Store for SqliteStore {
                 .map_err(Into::into)
             })
             .await?;
-        body.map(|body| self.campaigns.load(&body)).transpose()
+        body.map(|body| self.shared.campaigns.load(&body))
+            .transpose()
     }
 
     async fn register_device(
