@@ -693,8 +693,11 @@ pub enum CampaignError {
 }
 
 impl Campaign {
-    /// Decodes and validates a campaign document. With the `tzdb` feature, fills `zone_rules`
-    /// from the IANA database when the document lacks them (that is what publishing does).
+    /// Decodes and validates a campaign document. With the `tzdb` feature (the server's),
+    /// `zone_rules` are always derived from `time_zone` through the IANA database (that is
+    /// what publishing does): rules a document carries are replaced, so a campaign copied from
+    /// another and given a new `time_zone` counts its days in the new zone, and a zone the
+    /// database does not know is refused instead of running on another zone's rules.
     pub fn parse(json: &str) -> Result<Self, CampaignError> {
         if json.len() > CAMPAIGN_JSON_BYTES_MAX {
             return Err(CampaignError::TooLarge(json.len()));
@@ -703,11 +706,12 @@ impl Campaign {
         let mut campaign: Self =
             serde_json::from_str(json).map_err(|e| CampaignError::Malformed(e.to_string()))?;
         #[cfg(feature = "tzdb")]
-        if campaign.zone_rules.is_none() {
+        {
+            let year = campaign.starts_on.date().year.clamp(1900, 2200) as i16;
             campaign.zone_rules = crate::time::ZoneRules::from_iana(
                 &campaign.time_zone,
-                campaign.starts_on.date().year.clamp(1900, 2200) as i16 - 1,
-                campaign.starts_on.date().year.clamp(1900, 2200) as i16 + ZONE_RULES_YEARS,
+                year - 1,
+                year + ZONE_RULES_YEARS,
             )
             .ok();
         }

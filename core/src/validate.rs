@@ -115,7 +115,7 @@ fn zone(c: &Campaign, p: &mut Problems) {
     match &c.zone_rules {
         None => p.push(
             "zone_rules",
-            format!("no transitions for \"{}\": unknown zone, or the campaign was not published through the server (which fills them)", c.time_zone),
+            format!("no rules for \"{}\": not a zone of the IANA time zone database, or the campaign was not published through the server (which fills them from that database)", c.time_zone),
         ),
         Some(rules) => {
             if let Err(e) = rules.check() {

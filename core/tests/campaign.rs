@@ -172,11 +172,45 @@ fn unknown_fields_wrong_types_and_unknown_zones_are_refused() {
         Err(CampaignError::Malformed(_))
     ));
 
-    check(|c| c["time_zone"] = json!("Mars/Base"), &["zone_rules: no transitions for \"Mars/Base\": unknown zone, or the campaign was not published through the server (which fills them)"]);
+    check(
+        |c| c["time_zone"] = json!("Mars/Base"),
+        &[MARS_HAS_NO_RULES],
+    );
+    // Rules copied from another zone do not make an unknown zone valid.
+    check(
+        |c| {
+            c["time_zone"] = json!("Mars/Base");
+            c["zone_rules"] = shanghai_rules();
+        },
+        &[MARS_HAS_NO_RULES],
+    );
     check(
         |c| c["time_zone"] = json!("Asia/Shanghai; drop"),
         &["time_zone: \"Asia/Shanghai; drop\" is not an IANA time zone name"],
     );
+}
+
+const MARS_HAS_NO_RULES: &str = "zone_rules: no rules for \"Mars/Base\": not a zone of the IANA time zone database, or the campaign was not published through the server (which fills them from that database)";
+
+/// The zone rules publishing gives the test campaign in Shanghai.
+fn shanghai_rules() -> Value {
+    let doc = common::campaign_json("Asia/Shanghai");
+    let campaign = Campaign::parse(&doc.to_string()).unwrap();
+    serde_json::to_value(campaign.zone_rules.unwrap()).unwrap()
+}
+
+/// A marketer copies a published campaign (rules included) and changes only its zone: its days
+/// must count in the new zone, not in the zone the copied rules were made for.
+#[test]
+fn a_copied_campaign_given_a_new_time_zone_counts_days_in_that_zone() {
+    let mut doc = common::campaign_json("Europe/Berlin");
+    doc["zone_rules"] = shanghai_rules();
+    let berlin = Campaign::parse(&doc.to_string()).unwrap();
+    let fresh = Campaign::parse(&common::campaign_json("Europe/Berlin").to_string()).unwrap();
+    assert_eq!(berlin.zone_rules, fresh.zone_rules);
+    let rules = berlin.zone_rules.unwrap();
+    assert_eq!(rules.initial_offset, 3_600, "Berlin is UTC+1 in winter");
+    assert!(!rules.transitions.is_empty(), "Berlin has summer time");
 }
 
 #[test]
