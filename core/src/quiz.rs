@@ -17,9 +17,9 @@ use crate::campaign::{AnswerOption, Condition, Outcome, Question, QuestionKind, 
 use crate::ids::{DimensionId, OptionId, OutcomeId, QuestionId, Tag};
 use crate::sorted_map::SortedMap;
 
-/// An answer to one question.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+/// An answer to one question: `{"choice": "…"}`, `{"choices": ["…"]}` or `{"scale": n}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Answer {
     /// The option chosen (single or image choice).
     Choice(OptionId),
@@ -28,6 +28,50 @@ pub enum Answer {
     /// The value on the scale.
     Scale(i32),
 }
+
+/// Read by hand rather than derived: serde_json reports an externally tagged enum's empty
+/// object or second key as a JSON *syntax* error ("expected value"), which told a developer
+/// that valid JSON was malformed. This reads the same shape and says what is wrong with it.
+impl<'de> Deserialize<'de> for Answer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(AnswerVisitor)
+    }
+}
+
+/// The one key an answer object has.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum AnswerKind {
+    Choice,
+    Choices,
+    Scale,
+}
+
+struct AnswerVisitor;
+
+impl<'de> serde::de::Visitor<'de> for AnswerVisitor {
+    type Value = Answer;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(ANSWER_SHAPE)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Answer, A::Error> {
+        use serde::de::Error;
+        let answer = match map.next_key::<AnswerKind>()? {
+            None => return Err(A::Error::custom(ANSWER_SHAPE)),
+            Some(AnswerKind::Choice) => Answer::Choice(map.next_value()?),
+            Some(AnswerKind::Choices) => Answer::Choices(map.next_value()?),
+            Some(AnswerKind::Scale) => Answer::Scale(map.next_value()?),
+        };
+        if map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+            return Err(A::Error::custom(ANSWER_SHAPE));
+        }
+        Ok(answer)
+    }
+}
+
+const ANSWER_SHAPE: &str = "an answer is an object with exactly one key: {\"choice\": \"…\"}, {\"choices\": [\"…\"]} or {\"scale\": n}";
 
 /// The answers to a quiz, by question.
 pub type Answers = SortedMap<QuestionId, Answer>;

@@ -217,3 +217,38 @@ fn unacceptable_answers_are_refused_with_the_reason() {
         },
     );
 }
+
+/// Valid JSON of the wrong shape is a data error that says what an answer looks like, not a
+/// JSON syntax error ("expected value"), and the three shapes still read.
+#[test]
+fn an_answer_of_the_wrong_shape_says_what_an_answer_is() {
+    use serde_json::json;
+    let read = |value: serde_json::Value| {
+        serde_json::from_str::<siyu_core::quiz::Answer>(&value.to_string())
+    };
+    for wrong in [json!({}), json!({"choice": "tight", "x": 1})] {
+        let err = read(wrong).unwrap_err();
+        assert!(err.is_data(), "{err}");
+        assert!(err.to_string().contains("exactly one key"), "{err}");
+    }
+    let err = read(json!({"colour": "red"})).unwrap_err();
+    assert!(
+        err.is_data() && err.to_string().contains("unknown field `colour`"),
+        "{err}"
+    );
+    let err = read(json!({"scale": "high"})).unwrap_err();
+    assert!(err.is_data(), "{err}");
+    assert!(read(json!("tight")).unwrap_err().is_data());
+    assert_eq!(
+        read(json!({"choice": "tight"})).unwrap(),
+        siyu_core::quiz::Answer::Choice("tight".parse().unwrap())
+    );
+    assert_eq!(
+        read(json!({"choices": ["a", "b"]})).unwrap(),
+        siyu_core::quiz::Answer::Choices(vec!["a".parse().unwrap(), "b".parse().unwrap()])
+    );
+    assert_eq!(
+        read(json!({"scale": 3})).unwrap(),
+        siyu_core::quiz::Answer::Scale(3)
+    );
+}
