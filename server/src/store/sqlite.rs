@@ -563,7 +563,10 @@ fn other_writers_committed(conn: &Connection, last: &mut i64) -> StoreResult<boo
 }
 
 fn read_data_version(conn: &Connection) -> StoreResult<i64> {
-    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    // Read once per group commit: the statement is prepared once.
+    Ok(conn
+        .prepare_cached("PRAGMA data_version")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// Forgets what the writer and the request side cached: the file is read again.
