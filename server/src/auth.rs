@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use axum::http::HeaderMap;
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -37,9 +38,9 @@ pub struct SessionClaims {
     pub exp: i64,
 }
 
-/// What a brand's member token says.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// What a brand's member token says. Other claims (`iss`, `sub`, `aud`, `jti`, …, which
+/// many JWT libraries add by default) are passed over.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberClaims {
     /// The brand (tenant) that signed it.
     pub tenant: String,
@@ -48,9 +49,14 @@ pub struct MemberClaims {
     /// Expiry (unix seconds).
     pub exp: i64,
     /// Issued at, optional.
-    #[serde(default)]
     pub iat: Option<i64>,
+    /// Not before (unix seconds), optional; honoured when present.
+    pub nbf: Option<i64>,
 }
+
+/// How far the brand's clock may run ahead of the server's before a token's `nbf` refuses it:
+/// a token signed "not before now" on a clock a little fast is still good at once.
+pub const MEMBER_TOKEN_NBF_LEEWAY_SECONDS: i64 = 60;
 
 /// A random secret, hex.
 pub fn random_secret(bytes: usize) -> String {
@@ -92,12 +98,16 @@ pub fn issue_session(
     )
 }
 
-/// The checks a member token gets, built once.
+/// The checks `jsonwebtoken` makes of a member token, built once: the algorithm (HS256 only)
+/// and the signature. The claims are read and judged by [`member_claims`] (against the
+/// injectable server clock, with messages naming the claim); an `aud` is not a reason to
+/// refuse, since no audience is configured for a brand.
 static VALIDATION: LazyLock<Validation> = LazyLock::new(|| {
     let mut validation = Validation::new(Algorithm::HS256);
-    // Expiry is checked against the injectable server clock, not the system clock.
     validation.validate_exp = false;
-    validation.required_spec_claims = ["exp"].into_iter().map(String::from).collect();
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
     validation
 });
 
@@ -121,10 +131,14 @@ pub fn verify_session(
         0
     };
     if now.as_seconds() >= claims.exp + grace {
-        return Err(AppError::unauthorized(
-            "token_expired",
-            "the session token has expired; renew it with POST /v1/sessions",
-        ));
+        let message = if renewal {
+            "the device token expired more than 30 days ago and no longer renews; create a new \
+             session with POST /v1/sessions without device_token"
+        } else {
+            "the session token has expired; renew it with POST /v1/sessions and this token as \
+             device_token"
+        };
+        return Err(AppError::unauthorized("token_expired", message));
     }
     Ok(claims)
 }
@@ -136,32 +150,96 @@ pub fn verify_member(
     tenant: &TenantId,
     now: Timestamp,
 ) -> Result<MemberId, AppError> {
-    let data = decode::<MemberClaims>(
+    let refused = |message: String| AppError::unauthorized("invalid_member_token", message);
+    let not_a_jwt = || {
+        refused(
+            "the member token is not a JWT signed with HS256 (three base64url parts, \
+             header.claims.signature, whose header names alg HS256)"
+                .to_owned(),
+        )
+    };
+    let header = jsonwebtoken::decode_header(token).map_err(|_| not_a_jwt())?;
+    if header.alg != Algorithm::HS256 {
+        return Err(refused(format!(
+            "the member token is signed with {:?}; sign it with HS256 and this brand's member-token secret",
+            header.alg
+        )));
+    }
+    let data = decode::<serde_json::Map<String, serde_json::Value>>(
         token,
         &DecodingKey::from_secret(secret.as_bytes()),
         &VALIDATION,
     )
-    .map_err(|e| {
-        AppError::unauthorized(
-            "invalid_member_token",
-            format!("the member token does not verify with this brand's secret ({e})"),
-        )
+    .map_err(|e| match e.kind() {
+        ErrorKind::InvalidSignature => refused(
+            "the member token's signature does not verify with this brand's member-token secret"
+                .to_owned(),
+        ),
+        // The signature verified; the claims part is not a JSON object.
+        ErrorKind::Json(_) | ErrorKind::Utf8(_) | ErrorKind::Base64(_) => {
+            refused("the member token's claims are not a JSON object".to_owned())
+        }
+        _ => not_a_jwt(),
     })?;
-    let claims = data.claims;
+    let claims = member_claims(&data.claims).map_err(refused)?;
     if claims.tenant != tenant.as_str() {
         return Err(AppError::unauthorized(
             "invalid_member_token",
             "the member token belongs to another brand",
         ));
     }
-    if now.as_seconds() >= claims.exp {
+    let now = now.as_seconds();
+    if now >= claims.exp {
         return Err(AppError::unauthorized(
             "member_token_expired",
             "the member token has expired; ask the brand's back end for a new one",
         ));
     }
+    if let Some(nbf) = claims.nbf {
+        if now + MEMBER_TOKEN_NBF_LEEWAY_SECONDS < nbf {
+            return Err(AppError::unauthorized(
+                "member_token_not_yet_valid",
+                format!(
+                    "the member token is not valid before {nbf} (its nbf claim, unix seconds); \
+                     the server's time is {now}"
+                ),
+            ));
+        }
+    }
     MemberId::parse(&claims.member)
         .map_err(|e| AppError::unauthorized("invalid_member_token", format!("member id: {e}")))
+}
+
+/// The claims the server reads from a member token's (verified) claims object; the message
+/// names the claim that is missing or of the wrong type.
+pub fn member_claims(
+    claims: &serde_json::Map<String, serde_json::Value>,
+) -> Result<MemberClaims, String> {
+    let text = |name: &str| match claims.get(name) {
+        Some(serde_json::Value::String(value)) => Ok(value.clone()),
+        Some(_) => Err(format!(
+            "the member token's `{name}` claim must be a string"
+        )),
+        None => Err(format!("the member token has no `{name}` claim")),
+    };
+    // NumericDate (RFC 7519) may carry a fraction; whole seconds are enough here.
+    let seconds = |name: &str| match claims.get(name) {
+        None => Ok(None),
+        Some(value) => value
+            .as_i64()
+            .or_else(|| value.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+            .map(Some)
+            .ok_or_else(|| {
+                format!("the member token's `{name}` claim must be a number (unix seconds)")
+            }),
+    };
+    Ok(MemberClaims {
+        tenant: text("tenant")?,
+        member: text("member")?,
+        exp: seconds("exp")?.ok_or("the member token has no `exp` claim (unix seconds)")?,
+        iat: seconds("iat")?,
+        nbf: seconds("nbf")?,
+    })
 }
 
 /// A new admin key for a tenant and the hash to store: `sk_<tenant>_<64 hex>`.
@@ -188,20 +266,19 @@ pub fn admin_key_matches(key: &str, stored: &[u8]) -> bool {
     bool::from(hash_key(key).as_slice().ct_eq(stored))
 }
 
-/// The bearer token of a request.
+/// The bearer token of a request (the scheme's name is case-insensitive, RFC 9110 §11.1).
 pub fn bearer(headers: &HeaderMap) -> Result<&str, AppError> {
+    let missing =
+        || AppError::unauthorized("missing_credentials", "send Authorization: Bearer <token>");
     let value = headers
         .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| {
-            AppError::unauthorized("missing_credentials", "send Authorization: Bearer <token>")
-        })?;
+        .ok_or_else(missing)?;
     value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+        .and_then(|v| v.trim_start().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            AppError::unauthorized("missing_credentials", "send Authorization: Bearer <token>")
-        })
+        .ok_or_else(missing)
 }

@@ -80,8 +80,12 @@ enum TenantCommand {
         /// Display name (defaults to the id).
         #[arg(long)]
         name: Option<String>,
-        /// An origin allowed to embed this tenant's widgets (repeatable; any origin if none).
-        #[arg(long = "origin")]
+        /// An origin allowed to embed this tenant's widgets (repeatable; any origin if none):
+        /// `scheme://host[:port]` as a browser sends it, with scheme http or https, e.g.
+        /// `https://shop.example`. A trailing `/` is dropped, the scheme and host are
+        /// lower-cased and the scheme's default port dropped; a path, query, fragment or user
+        /// name is refused.
+        #[arg(long = "origin", value_parser = parse_origin)]
         origins: Vec<String>,
         #[command(flatten)]
         db: DbArgs,
@@ -106,6 +110,89 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+/// An origin as browsers send it in `Origin`, which is what a session's origin is compared
+/// with: `scheme://host[:port]`, lower case, without the scheme's default port or a trailing
+/// slash. Anything else would never match a browser's request, so it is refused with why.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    let explain = |why: &str| {
+        format!("\"{text}\" is not an origin: {why}; write scheme://host[:port], e.g. https://shop.example")
+    };
+    let (scheme, rest) = text
+        .split_once("://")
+        .ok_or_else(|| explain("it has no scheme:// (http:// or https://)"))?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return Err(explain("the scheme must be http or https")),
+    };
+    // The one thing people add that a browser never sends; dropped rather than refused.
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.contains(['/', '?', '#']) {
+        return Err(explain("an origin has no path, query or fragment"));
+    }
+    if rest.contains('@') {
+        return Err(explain("an origin has no user name or password"));
+    }
+    let (host, port) = match rest.strip_prefix('[') {
+        // An IPv6 address: `[::1]` or `[::1]:8080`.
+        Some(v6) => {
+            let (address, after) = v6
+                .split_once(']')
+                .ok_or_else(|| explain("the IPv6 address has no closing ]"))?;
+            if address.is_empty()
+                || !address
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+            {
+                return Err(explain("the IPv6 address is not valid"));
+            }
+            let port = match after {
+                "" => None,
+                _ => Some(
+                    after
+                        .strip_prefix(':')
+                        .ok_or_else(|| explain("only :port may follow the host"))?,
+                ),
+            };
+            (format!("[{address}]"), port)
+        }
+        None => {
+            let (host, port) = match rest.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (rest, None),
+            };
+            let label_ok = |label: &str| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            };
+            if host.is_empty() {
+                return Err(explain("it has no host"));
+            }
+            if !host.split('.').all(label_ok) {
+                return Err(explain(
+                    "the host may hold only letters, digits, - and . between labels",
+                ));
+            }
+            (host.to_ascii_lowercase(), port)
+        }
+    };
+    let port = match port {
+        None => None,
+        // Digits only: `parse` would also take a sign.
+        Some(port) => match port.parse::<u16>() {
+            Ok(number) if number > 0 && port.bytes().all(|b| b.is_ascii_digit()) => Some(number),
+            _ => return Err(explain("the port must be a number from 1 to 65535")),
+        },
+    };
+    Ok(match port {
+        Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
+        _ => format!("{scheme}://{host}"),
+    })
 }
 
 /// Opens the store a `--db` URL names.
@@ -243,8 +330,11 @@ pub async fn main() -> anyhow::Result<()> {
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,tower_http=warn".into());
+    // Colour only for a person at a terminal: escape codes in a log file or a collector are
+    // noise.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),

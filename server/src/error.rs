@@ -1,11 +1,14 @@
 //! One error type for every handler, mapped to HTTP responses in one place.
 //!
 //! Domain and validation errors are 4xx with `{"error": {"code", "message"}}`; storage
-//! failures are a logged 500 whose body says nothing more.
+//! failures are a logged 500 whose body says nothing more. Answers made outside the handlers
+//! (no route, a method the route does not take, a body over the limit met by a plain
+//! extractor, the timeout) are given the same shape by [`json_errors`].
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -41,9 +44,26 @@ pub enum AppError {
     /// The request conflicts with what is stored.
     #[error("{0}")]
     Conflict(String),
+    /// The route does not take this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// The request took longer than [`crate::REQUEST_TIMEOUT`].
+    #[error("{0}")]
+    RequestTimeout(String),
     /// The body is larger than allowed.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// Another refusal made outside the handlers (an extractor's or a layer's), keeping its
+    /// status.
+    #[error("{message}")]
+    Refused {
+        /// The status it came with.
+        status: StatusCode,
+        /// Stable code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// The request is well-formed but its content is refused.
     #[error("{message}")]
     Unprocessable {
@@ -92,7 +112,10 @@ impl AppError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::RequestTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::Refused { status, code, .. } => (*status, code),
             Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Storage(StoreError::Conflict(_)) => (StatusCode::CONFLICT, "conflict"),
@@ -167,13 +190,105 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
             "send the body as JSON with Content-Type: application/json",
         ),
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            AppError::PayloadTooLarge(format!(
-                "the body is larger than {} bytes",
-                crate::REQUEST_BODY_BYTES_MAX
-            ))
+            body_too_large()
         }
         other => AppError::bad_request("invalid_body", other.body_text()),
     }
+}
+
+fn body_too_large() -> AppError {
+    AppError::PayloadTooLarge(format!(
+        "the body is larger than {} bytes",
+        crate::REQUEST_BODY_BYTES_MAX
+    ))
+}
+
+/// The most of a plain-text refusal's body kept as its message (axum's rejections are one
+/// line).
+const PLAIN_ERROR_BYTES_MAX: usize = 4 * 1024;
+
+/// Middleware: every error answer that is not already JSON (axum's own 404 and 405 are empty,
+/// a plain extractor's 413 and the timeout layer's 408 are empty or `text/plain`) becomes
+/// `{"error": {"code", "message"}}`, keeping its status and headers (`Allow` on a 405).
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    // Kept for the message; cloning a `Uri` shares its bytes (no copy on every request).
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let path = uri.path();
+    let (parts, body) = response.into_parts();
+    let error = match status {
+        StatusCode::NOT_FOUND => AppError::NotFound(format!("there is nothing at {path}")),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            // axum adds `Allow` outside the layers of a route (so after this), except on some
+            // answers; name the methods when they are known here.
+            let allowed = parts
+                .headers
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| !v.is_empty())
+                .map_or_else(
+                    || "the Allow header lists the methods it takes".to_owned(),
+                    |allowed| format!("it takes {allowed}"),
+                );
+            AppError::MethodNotAllowed(format!("{path} does not take {method}; {allowed}"))
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => body_too_large(),
+        StatusCode::REQUEST_TIMEOUT => AppError::RequestTimeout(format!(
+            "the request was not answered within {} s; send it again",
+            crate::REQUEST_TIMEOUT.as_secs()
+        )),
+        _ if status.is_server_error() => AppError::Refused {
+            status,
+            code: "internal",
+            message: UNEXPLAINED_FAILURE.to_owned(),
+        },
+        _ => {
+            let text = axum::body::to_bytes(body, PLAIN_ERROR_BYTES_MAX)
+                .await
+                .ok()
+                .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+                .filter(|text| !text.is_empty());
+            let code = match status {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+                _ => "bad_request",
+            };
+            let message = text.unwrap_or_else(|| {
+                format!(
+                    "{method} {path} was refused: {}",
+                    status.canonical_reason().unwrap_or("error").to_lowercase()
+                )
+            });
+            AppError::Refused {
+                status,
+                code,
+                message,
+            }
+        }
+    };
+    let mut answer = error.into_response();
+    for (name, value) in &parts.headers {
+        if ![
+            header::CONTENT_TYPE,
+            header::CONTENT_LENGTH,
+            header::CONTENT_ENCODING,
+        ]
+        .contains(name)
+        {
+            answer.headers_mut().append(name, value.clone());
+        }
+    }
+    answer
 }
 
 /// Room for a typical answer (a sync answer is 1–2 KB): `axum::Json` starts at 128 bytes and

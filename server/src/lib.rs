@@ -95,9 +95,10 @@ pub fn app(state: AppState, www: Option<PathBuf>) -> Router {
         None => api,
     };
     // Layers run outside-in in the order listed last-to-first: trace sees everything (also
-    // timeouts and rejections); the timeout bounds all work below it; CORS answers preflights
-    // before any handler; compression wraps the final bodies; the body limit makes extractors
-    // refuse oversized bodies with 413.
+    // timeouts and rejections); every error answer made below it (no route, wrong method, an
+    // extractor's 413, the timeout's 408) is turned into our JSON shape; the timeout bounds
+    // all work below it; CORS answers preflights before any handler; compression wraps the
+    // final bodies; the body limit makes extractors refuse oversized bodies with 413.
     router
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .layer(CompressionLayer::new().compress_when(worth_compressing()))
@@ -106,6 +107,7 @@ pub fn app(state: AppState, www: Option<PathBuf>) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::from_fn(error::json_errors))
         .layer(TraceLayer::new_for_http())
 }
 

@@ -1136,3 +1136,460 @@ async fn only_large_answers_are_compressed() {
         plain.len()
     );
 }
+
+/// The server binary, for the command line and its log output.
+const BINARY: &str = env!("CARGO_BIN_EXE_siyu-server");
+
+/// An error body: status, `error.code`, `error.message`; panics when it is not our shape.
+async fn error_of(response: reqwest::Response) -> (StatusCode, String, String) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let text = response.text().await.unwrap();
+    assert_eq!(
+        content_type.as_deref(),
+        Some("application/json"),
+        "{status}: {text}"
+    );
+    let body: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    (
+        status,
+        body["error"]["code"].as_str().unwrap().to_owned(),
+        body["error"]["message"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unknown_routes_wrong_methods_and_large_bodies_answer_json_errors() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let url = |path: &str| format!("{}{path}", server.base);
+
+    let (status, code, message) =
+        error_of(server.http.get(url("/v1/nope")).send().await.unwrap()).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+    assert!(message.contains("/v1/nope"), "{message}");
+
+    for (method, path, allowed) in [
+        (Method::GET, "/v1/sync", "POST"),
+        (Method::POST, "/v1/campaigns/glow-skin", "GET"),
+        (Method::DELETE, "/v1/admin/campaigns/glow-skin", "PUT"),
+    ] {
+        let response = server
+            .http
+            .request(method.clone(), url(path))
+            .send()
+            .await
+            .unwrap();
+        let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+        assert!(allow.contains(allowed), "{method} {path}: Allow {allow}");
+        let (status, code, message) = error_of(response).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            "{method} {path}"
+        );
+        assert!(
+            message.contains(path) && message.contains(method.as_str()),
+            "{message}"
+        );
+    }
+
+    // A body over the limit on every route that reads one, with credentials or without; the
+    // campaign route reads its body whatever its type (the JSON routes refuse another type
+    // first, with a 400 of our shape).
+    let token = server.session().await;
+    let huge = "x".repeat(siyu_server::REQUEST_BODY_BYTES_MAX + 1);
+    let admin = Some(server.admin_key.as_str());
+    for (method, path, credentials, content_type) in [
+        (
+            Method::PUT,
+            "/v1/admin/campaigns/glow-skin",
+            None,
+            "text/plain",
+        ),
+        (
+            Method::PUT,
+            "/v1/admin/campaigns/glow-skin",
+            admin,
+            "text/plain",
+        ),
+        (
+            Method::PUT,
+            "/v1/admin/campaigns/glow-skin",
+            admin,
+            "application/json",
+        ),
+        (
+            Method::POST,
+            "/v1/admin/members/alice/points",
+            admin,
+            "application/json",
+        ),
+        (Method::POST, "/v1/sessions", None, "application/json"),
+        (
+            Method::POST,
+            "/v1/sync",
+            Some(token.as_str()),
+            "application/json",
+        ),
+    ] {
+        let mut request = server
+            .http
+            .request(method.clone(), url(path))
+            .header("content-type", content_type)
+            .body(huge.clone());
+        if let Some(credentials) = credentials {
+            request = request.bearer_auth(credentials);
+        }
+        let (status, code, message) = error_of(request.send().await.unwrap()).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            "{method} {path} {content_type} {}",
+            credentials.is_some()
+        );
+        assert!(message.contains("larger than"), "{message}");
+    }
+}
+
+/// The timeout layer answers for a handler that is still waiting (here for a body that never
+/// finishes); its 408 has our shape too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_request_not_answered_in_time_gets_a_json_408() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let server = TestServer::start(Backend::Sqlite).await;
+    let address = server.base.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(
+            b"PUT /v1/admin/campaigns/glow-skin HTTP/1.1\r\nHost: siyu\r\n\
+              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\"",
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = async {
+        loop {
+            let mut chunk = [0u8; 1024];
+            let n = stream.read(&mut chunk).await.unwrap();
+            answer.extend_from_slice(&chunk[..n]);
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut response = httparse::Response::new(&mut headers);
+            if let Ok(httparse::Status::Complete(head)) = response.parse(&answer) {
+                let length: usize = response
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                    .map(|h| std::str::from_utf8(h.value).unwrap().parse().unwrap())
+                    .unwrap_or(0);
+                if n == 0 || answer.len() >= head + length {
+                    return (response.code.unwrap(), answer[head..].to_vec());
+                }
+            } else if n == 0 {
+                panic!("closed without an answer: {answer:?}");
+            }
+        }
+    };
+    let (status, body) = tokio::time::timeout(
+        siyu_server::REQUEST_TIMEOUT + std::time::Duration::from_secs(15),
+        read,
+    )
+    .await
+    .expect("an answer once the request timed out");
+    assert_eq!(status, 408);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"]["code"], "request_timeout", "{body}");
+    assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn member_tokens_may_carry_registered_claims_and_refusals_say_what_is_wrong() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let now = server.now() / 1_000;
+    let secret = server.member_secret.clone();
+    let session = |member_token: String| {
+        server.call(
+            Method::POST,
+            "/v1/sessions",
+            None,
+            Some(json!({"campaign": "glow-skin", "member_token": member_token})),
+        )
+    };
+    // What a JWT library or an identity provider adds by default is no reason to refuse.
+    for claims in [
+        json!({"tenant": "glow", "member": "bob", "exp": now + 600, "iat": now,
+               "iss": "glow-backend", "sub": "bob", "aud": "siyu", "nbf": now, "jti": "t-1"}),
+        json!({"tenant": "glow", "member": "bob", "exp": now + 600,
+               "aud": ["siyu", "crm"], "nbf": now + 30, "scope": "loyalty"}),
+    ] {
+        let (status, body) = session(common::sign(&claims, secret.as_bytes())).await;
+        assert_eq!(status, StatusCode::CREATED, "{claims}: {body}");
+        assert_eq!(body["member"], "member:bob");
+    }
+
+    let refused = |response: (StatusCode, Value), code: &str, says: &str| {
+        let (status, body) = response;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert_eq!(body["error"]["code"], code, "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{message} should say {says}");
+        assert!(
+            !message.contains("Invalid") && !message.contains("JSON error"),
+            "no library internals: {message}"
+        );
+    };
+    let good = json!({"tenant": "glow", "member": "bob", "exp": now + 600});
+    refused(
+        session(common::sign(&good, b"another brand's secret")).await,
+        "invalid_member_token",
+        "signature does not verify with this brand's",
+    );
+    for (claims, says) in [
+        (json!({"tenant": "glow", "exp": now + 600}), "`member`"),
+        (json!({"member": "bob", "exp": now + 600}), "`tenant`"),
+        (json!({"tenant": "glow", "member": "bob"}), "`exp`"),
+        (
+            json!({"tenant": "glow", "member": "bob", "exp": "tomorrow"}),
+            "`exp` claim must be a number",
+        ),
+        (
+            json!({"tenant": "glow", "member": 7, "exp": now + 600}),
+            "`member` claim must be a string",
+        ),
+        (
+            json!({"tenant": "glow", "member": "bob", "exp": now + 600, "nbf": "now"}),
+            "`nbf` claim must be a number",
+        ),
+    ] {
+        refused(
+            session(common::sign(&claims, secret.as_bytes())).await,
+            "invalid_member_token",
+            says,
+        );
+    }
+    refused(
+        session(common::sign(
+            &json!({"tenant": "glow", "member": "bob", "exp": now + 7_200, "nbf": now + 3_600}),
+            secret.as_bytes(),
+        ))
+        .await,
+        "member_token_not_yet_valid",
+        "nbf",
+    );
+    refused(
+        session("not.a-jwt".to_owned()).await,
+        "invalid_member_token",
+        "not a JWT",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.session().await;
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        let response = server
+            .http
+            .post(format!("{}/v1/sync", server.base))
+            .header("authorization", format!("{scheme} {token}"))
+            .json(&json!({"version": 1, "campaign": "glow-skin"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{scheme}");
+        let stats = server
+            .http
+            .get(format!(
+                "{}/v1/admin/campaigns/glow-skin/stats",
+                server.base
+            ))
+            .header("authorization", format!("{scheme} {}", server.admin_key))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stats.status(), StatusCode::OK, "{scheme}");
+    }
+    for header in [format!("Basic {token}"), format!("Bearer{token}"), token] {
+        let response = server
+            .http
+            .post(format!("{}/v1/sync", server.base))
+            .header("authorization", &header)
+            .json(&json!({"version": 1, "campaign": "glow-skin"}))
+            .send()
+            .await
+            .unwrap();
+        let (status, code, _) = error_of(response).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::UNAUTHORIZED, "missing_credentials"),
+            "{header}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn if_none_match_takes_lists_stars_and_weak_tags() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let get = |if_none_match: &'static str| {
+        server
+            .http
+            .get(format!("{}/v1/campaigns/glow-skin", server.base))
+            .header("if-none-match", if_none_match)
+            .send()
+    };
+    let etag = get("\"other\"").await.unwrap().headers()["etag"].clone();
+    assert_eq!(etag, "\"glow-skin-r1\"");
+    for matching in [
+        "\"glow-skin-r1\"",
+        "\"x\", \"glow-skin-r1\"",
+        "\"a,b\",W/\"glow-skin-r1\"",
+        "W/\"glow-skin-r1\"",
+        "*",
+    ] {
+        let response = get(matching).await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED, "{matching}");
+        assert_eq!(response.headers()["etag"], etag);
+    }
+    for other in ["\"x\", \"y\"", "W/\"glow-skin-r2\"", "\"glow-skin-r1"] {
+        assert_eq!(
+            get(other).await.unwrap().status(),
+            StatusCode::OK,
+            "{other}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_device_token_past_the_renewal_window_asks_for_a_new_session() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.session().await;
+    server.set_time(40, 0);
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/v1/sessions",
+            None,
+            Some(json!({"campaign": "glow-skin", "device_token": token})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["code"], "token_expired");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("without device_token") && !message.contains("renew it"),
+        "{message}"
+    );
+    // What it says to do works.
+    server.session().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tenant_create_takes_only_origins_a_browser_can_send() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("siyu.db").display());
+    let create = |id: &str, origins: &[&str]| {
+        let mut command = std::process::Command::new(BINARY);
+        command.args(["tenant", "create", id, "--db", &db]);
+        for origin in origins {
+            command.args(["--origin", origin]);
+        }
+        command.output().unwrap()
+    };
+    for bad in [
+        "not a url",
+        "shop.example",
+        "ftp://shop.example",
+        "https://shop.example/shop",
+        "https://shop.example?x=1",
+        "https://shop.example#top",
+        "https://user@shop.example",
+        "https://shop.example:0",
+        "https://shop.example:99999",
+        "https://",
+        "https://shop..example",
+    ] {
+        let out = create("shop", &["https://ok.example", bad]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{bad} was taken");
+        assert!(
+            stderr.contains("is not an origin") && stderr.contains(bad),
+            "{bad}: {stderr}"
+        );
+    }
+    let out = create(
+        "shop",
+        &[
+            "https://shop.example/",
+            "HTTPS://Shop.Example:443",
+            "http://localhost:8080",
+            "http://[::1]:3000",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = siyu_server::cli::open_store(&db).await.unwrap();
+    let tenant = store
+        .tenant(&siyu_core::ids::TenantId::parse("shop").unwrap())
+        .await
+        .unwrap()
+        .expect("created once all its origins were good");
+    assert_eq!(
+        tenant.origins,
+        [
+            "https://shop.example",
+            "https://shop.example",
+            "http://localhost:8080",
+            "http://[::1]:3000"
+        ]
+    );
+}
+
+/// Logs written to a file or a pipe (a service manager, a collector) carry no colour codes.
+#[test]
+fn text_logs_have_no_colour_codes_when_stderr_is_not_a_terminal() {
+    use std::io::BufRead as _;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("siyu.db").display());
+    let mut child = Command::new(BINARY)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", &db])
+        // Colour and the INFO line must not depend on the environment the tests run in.
+        .env_remove("NO_COLOR")
+        .env_remove("RUST_LOG")
+        .args(["--www", &dir.path().join("no-site").display().to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            if lines.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let line = loop {
+        match received.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(line) if line.contains("listening") => break Ok(line),
+            Ok(_) => {}
+            Err(e) => break Err(e),
+        }
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let line = line.expect("the server logs that it is listening");
+    assert!(line.contains("INFO"), "{line}");
+    assert!(!line.contains('\u{1b}'), "colour codes in {line:?}");
+}

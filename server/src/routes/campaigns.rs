@@ -33,10 +33,7 @@ pub async fn campaign_get(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=60"),
     );
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v == etag)
-    {
+    if none_match(&headers, &campaign.etag) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), cache]).into_response());
     }
     let content_type = (
@@ -62,4 +59,37 @@ pub async fn campaign_get(
         body,
     )
         .into_response())
+}
+
+/// Whether `If-None-Match` names `etag` (RFC 9110 §13.1.2): `*`, or a list of entity tags
+/// (possibly over several header lines) one of which equals it by the weak comparison, which
+/// ignores a `W/` prefix on either side.
+pub fn none_match(headers: &HeaderMap, etag: &str) -> bool {
+    let ours = opaque(etag);
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| value.trim() == "*" || entity_tags(value).any(|tag| tag == ours))
+}
+
+/// An entity tag without its weakness indicator: the quoted part.
+fn opaque(tag: &str) -> &str {
+    let tag = tag.trim();
+    tag.strip_prefix("W/").unwrap_or(tag)
+}
+
+/// The opaque tags (quotes included) of a list such as `"a", W/"b"`. A tag's characters may
+/// include commas, so the list is read quote by quote rather than split at commas; what does
+/// not parse ends the list.
+fn entity_tags(list: &str) -> impl Iterator<Item = &str> {
+    let mut rest = list;
+    std::iter::from_fn(move || {
+        rest = rest.trim_start_matches(|c: char| c == ',' || c.is_ascii_whitespace());
+        let tag = rest.strip_prefix("W/").unwrap_or(rest);
+        let inner = tag.strip_prefix('"')?;
+        let end = inner.find('"')? + 2;
+        rest = &tag[end..];
+        Some(&tag[..end])
+    })
 }

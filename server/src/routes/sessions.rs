@@ -71,7 +71,10 @@ pub async fn session_create(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no campaign \"{id}\"")))?;
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        if !tenant.origins.is_empty() && !tenant.origins.iter().any(|allowed| allowed == origin) {
+        // A stored origin with a trailing slash (accepted by `tenant create` before it checked
+        // origins) still matches: browsers never send one.
+        let allowed = |stored: &String| stored.strip_suffix('/').unwrap_or(stored) == origin;
+        if !tenant.origins.is_empty() && !tenant.origins.iter().any(allowed) {
             return Err(AppError::Forbidden(format!(
                 "origin {origin} may not embed this brand's widgets"
             )));
