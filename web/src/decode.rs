@@ -25,7 +25,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use js_sys::{Array, Number, Object};
-use serde::de::{self, value::SeqDeserializer, DeserializeOwned, IntoDeserializer, Unexpected};
+use serde::de::{self, DeserializeOwned, IntoDeserializer, Unexpected};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -193,6 +193,105 @@ impl Value {
     fn array(&self) -> Result<&Array, DecodeError> {
         self.0.dyn_ref::<Array>().ok_or_else(|| self.invalid_type())
     }
+
+    // The readers' set-up below does not depend on the type being read; out of line, it is
+    // one copy instead of one in every derived reader (serde's code is generic per type).
+
+    /// A struct's fields, read by name.
+    #[inline(never)]
+    fn fields(self, fields: &'static [&'static str]) -> Result<Fields, DecodeError> {
+        self.object()?;
+        Ok(Fields {
+            object: self.0.unchecked_into(),
+            fields: fields.iter(),
+            value: None,
+        })
+    }
+
+    /// A map's entries, in the object's order.
+    #[inline(never)]
+    fn entries(self) -> Result<Entries, DecodeError> {
+        let entries = Object::entries(self.object()?);
+        Ok(Entries {
+            len: entries.length(),
+            entries,
+            next: 0,
+            value: None,
+        })
+    }
+
+    /// An array's elements.
+    #[inline(never)]
+    fn items(self) -> Result<Items, DecodeError> {
+        let array: Array = self.array()?.clone();
+        Ok(Items {
+            len: array.length(),
+            array,
+            next: 0,
+        })
+    }
+
+    /// An enum's variant name and payload: `"variant"` or `{"variant": payload}`.
+    #[inline(never)]
+    fn variant(self) -> Result<Variant, DecodeError> {
+        if self.0.is_string() {
+            return Ok(Variant {
+                tag: self,
+                payload: Value(JsValue::UNDEFINED),
+            });
+        }
+        let entries = Object::entries(self.object()?);
+        if entries.length() != 1 {
+            return Err(DecodeError::new(
+                "an enum's object must have exactly one key, its variant",
+            ));
+        }
+        let (tag, payload) = entry(&entries, 0);
+        Ok(Variant { tag, payload })
+    }
+}
+
+/// An array's elements, in order.
+struct Items {
+    array: Array,
+    next: u32,
+    len: u32,
+}
+
+impl Items {
+    #[inline(never)]
+    fn next_item(&mut self) -> Option<Value> {
+        (self.next < self.len).then(|| {
+            self.next += 1;
+            Value(self.array.get(self.next - 1))
+        })
+    }
+
+    /// Checks that the reader took every element.
+    fn end(&self) -> Result<(), DecodeError> {
+        if self.next == self.len {
+            Ok(())
+        } else {
+            Err(DecodeError::new("invalid length"))
+        }
+    }
+}
+
+impl<'de> de::SeqAccess<'de> for Items {
+    type Error = DecodeError;
+
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DecodeError> {
+        self.next_item()
+            .map(|item| seed.deserialize(item))
+            .transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some((self.len - self.next) as usize)
+    }
 }
 
 impl<'de> de::Deserializer<'de> for Value {
@@ -286,11 +385,9 @@ impl<'de> de::Deserializer<'de> for Value {
     }
 
     fn deserialize_seq<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        let items = self.array()?.iter().map(Value);
-        // Checks that the visitor took every element.
-        let mut access = SeqDeserializer::<_, DecodeError>::new(items);
-        let value = visitor.visit_seq(&mut access)?;
-        access.end()?;
+        let mut items = self.items()?;
+        let value = visitor.visit_seq(&mut items)?;
+        items.end()?;
         Ok(value)
     }
 
@@ -313,13 +410,7 @@ impl<'de> de::Deserializer<'de> for Value {
 
     /// A map (or an object the core reads field by field): every entry, in the object's order.
     fn deserialize_map<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        let entries = Object::entries(self.object()?);
-        visitor.visit_map(Entries {
-            len: entries.length(),
-            entries,
-            next: 0,
-            value: None,
-        })
+        visitor.visit_map(self.entries()?)
     }
 
     /// A struct reads its own fields by name, so that fields it does not know cost nothing and
@@ -330,12 +421,7 @@ impl<'de> de::Deserializer<'de> for Value {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DecodeError> {
-        self.object()?;
-        visitor.visit_map(Fields {
-            object: self.0.unchecked_into(),
-            fields: fields.iter(),
-            value: None,
-        })
+        visitor.visit_map(self.fields(fields)?)
     }
 
     fn deserialize_enum<V: de::Visitor<'de>>(
@@ -344,20 +430,7 @@ impl<'de> de::Deserializer<'de> for Value {
         _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DecodeError> {
-        if self.0.is_string() {
-            return visitor.visit_enum(Variant {
-                tag: self,
-                payload: Value(JsValue::UNDEFINED),
-            });
-        }
-        let entries = Object::entries(self.object()?);
-        if entries.length() != 1 {
-            return Err(DecodeError::new(
-                "an enum's object must have exactly one key, its variant",
-            ));
-        }
-        let (tag, payload) = entry(&entries, 0);
-        visitor.visit_enum(Variant { tag, payload })
+        visitor.visit_enum(self.variant()?)
     }
 
     /// Passes over a value without looking at it.
@@ -393,6 +466,21 @@ struct Entries {
     value: Option<Value>,
 }
 
+impl Entries {
+    /// The next entry's key, its value kept for `next_value_seed` (out of line: see
+    /// [`Value::fields`]).
+    #[inline(never)]
+    fn next_key(&mut self) -> Option<Value> {
+        if self.next == self.len {
+            return None;
+        }
+        let (key, value) = entry(&self.entries, self.next);
+        self.next += 1;
+        self.value = Some(value);
+        Some(key)
+    }
+}
+
 impl<'de> de::MapAccess<'de> for Entries {
     type Error = DecodeError;
 
@@ -400,13 +488,7 @@ impl<'de> de::MapAccess<'de> for Entries {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DecodeError> {
-        if self.next == self.len {
-            return Ok(None);
-        }
-        let (key, value) = entry(&self.entries, self.next);
-        self.next += 1;
-        self.value = Some(value);
-        seed.deserialize(key).map(Some)
+        self.next_key().map(|key| seed.deserialize(key)).transpose()
     }
 
     fn next_value_seed<V: de::DeserializeSeed<'de>>(
@@ -422,10 +504,13 @@ fn read_pending<'de, V: de::DeserializeSeed<'de>>(
     pending: &mut Option<Value>,
     seed: V,
 ) -> Result<V::Value, DecodeError> {
-    match pending.take() {
-        Some(value) => seed.deserialize(value),
-        None => Err(DecodeError::new("a value was read before its key")),
-    }
+    seed.deserialize(take_pending(pending)?)
+}
+
+fn take_pending(pending: &mut Option<Value>) -> Result<Value, DecodeError> {
+    pending
+        .take()
+        .ok_or_else(|| DecodeError::new("a value was read before its key"))
 }
 
 /// A struct's own fields, looked up by name; a field that is absent is left to serde's
@@ -436,6 +521,24 @@ struct Fields {
     value: Option<Value>,
 }
 
+impl Fields {
+    /// The next field the object has, its value kept for `next_value_seed`. Not generic, and
+    /// kept out of line: inlined, this loop and its two calls into JavaScript were copied into
+    /// every struct's derived reader.
+    #[inline(never)]
+    fn next_present(&mut self) -> Option<&'static str> {
+        for &field in &mut self.fields {
+            let value = self.object.get(field);
+            // `JSON.parse` never makes `undefined`: it means the key is absent.
+            if !value.is_undefined() {
+                self.value = Some(Value(value));
+                return Some(field);
+            }
+        }
+        None
+    }
+}
+
 impl<'de> de::MapAccess<'de> for Fields {
     type Error = DecodeError;
 
@@ -443,17 +546,12 @@ impl<'de> de::MapAccess<'de> for Fields {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DecodeError> {
-        for &field in &mut self.fields {
-            let value = self.object.get(field);
-            // `JSON.parse` never makes `undefined`: it means the key is absent.
-            if !value.is_undefined() {
-                self.value = Some(Value(value));
-                return seed
-                    .deserialize(de::value::BorrowedStrDeserializer::new(field))
-                    .map(Some);
-            }
+        match self.next_present() {
+            Some(field) => seed
+                .deserialize(de::value::BorrowedStrDeserializer::new(field))
+                .map(Some),
+            None => Ok(None),
         }
-        Ok(None)
     }
 
     fn next_value_seed<V: de::DeserializeSeed<'de>>(
