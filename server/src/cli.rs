@@ -1,4 +1,4 @@
-//! The `siyu-server` command line: `serve`, `tenant create`, `campaign publish`.
+//! The `siyu-server` command line: `serve`, `tenant create` / `update`, `campaign publish`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,7 +13,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::limits::{RateLimitConfig, RateLimits};
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{Store, TenantRecord};
+use crate::store::{Store, TenantRecord, TenantUpdate};
 use crate::{app, auth, AppState};
 
 /// Siyu's storage and sync endpoint.
@@ -87,6 +87,25 @@ enum TenantCommand {
         /// name is refused.
         #[arg(long = "origin", value_parser = parse_origin)]
         origins: Vec<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Change a tenant: replace the origins allowed to embed its widgets, or issue a new admin
+    /// key (printed once; the old key stops working). Takes effect in running servers too.
+    #[command(group = clap::ArgGroup::new("change").required(true).multiple(true))]
+    Update {
+        /// The tenant id.
+        id: String,
+        /// An origin allowed to embed this tenant's widgets (repeatable; replaces the list),
+        /// written as for `tenant create`.
+        #[arg(long = "origin", value_parser = parse_origin, group = "change", conflicts_with = "any_origin")]
+        origins: Vec<String>,
+        /// Let any origin embed this tenant's widgets (clears the list).
+        #[arg(long, group = "change")]
+        any_origin: bool,
+        /// Issue a new admin key, printed once; the old key stops working.
+        #[arg(long, group = "change")]
+        rotate_admin_key: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -294,6 +313,39 @@ pub async fn main() -> anyhow::Result<()> {
             eprintln!(
                 "Keep the admin key safe: it is shown only this once (the server stores its hash)."
             );
+            Ok(())
+        }
+        Command::Tenant {
+            command:
+                TenantCommand::Update {
+                    id,
+                    origins,
+                    any_origin,
+                    rotate_admin_key,
+                    db,
+                },
+        } => {
+            let id = TenantId::parse(&id).map_err(|e| anyhow::anyhow!("tenant id: {e}"))?;
+            let store = open_store(&db.db).await?;
+            let new_key = rotate_admin_key.then(|| auth::new_admin_key(&id));
+            let update = TenantUpdate {
+                origins: (any_origin || !origins.is_empty()).then(|| origins.clone()),
+                admin_key_hash: new_key.as_ref().map(|(_, hash)| hash.clone()),
+            };
+            store.update_tenant(&id, &update).await?;
+            let mut answer = serde_json::json!({"tenant": id});
+            if let Some(origins) = &update.origins {
+                answer["origins"] = serde_json::json!(origins);
+            }
+            if let Some((key, _)) = &new_key {
+                answer["admin_key"] = serde_json::json!(key);
+            }
+            println!("{answer}");
+            if new_key.is_some() {
+                eprintln!(
+                    "Keep the new admin key safe: it is shown only this once; the old one no longer works."
+                );
+            }
             Ok(())
         }
         Command::Campaign {

@@ -459,3 +459,117 @@ async fn a_campaign_published_from_the_command_line_reaches_the_running_server()
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// `siyu-server tenant update` while `serve` runs: new origins and a rotated admin key take
+/// effect in the running server; a tenant that does not exist, or no change asked, is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tenant_update_changes_origins_and_rotates_the_admin_key_of_a_running_server() {
+    let db = Database::fresh(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let old_key = provision(&db.url, dir.path());
+    let server = ServerProcess::spawn(&db.url);
+    let http = Client::new();
+    let session_from = |origin: &'static str| {
+        let http = http.clone();
+        let base = server.base.clone();
+        async move {
+            http.post(format!("{base}/v1/sessions"))
+                .header("Origin", origin)
+                .json(&json!({"campaign": "glow-skin"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let stats_with = |key: String| {
+        let http = http.clone();
+        let base = server.base.clone();
+        async move {
+            http.get(format!("{base}/v1/admin/campaigns/glow-skin/stats"))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let update = |args: &[&str]| {
+        Command::new(BINARY)
+            .args(["tenant", "update"])
+            .args(args)
+            .args(["--db", &db.url])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(
+        session_from("https://elsewhere.example").await,
+        StatusCode::CREATED
+    );
+    assert_eq!(stats_with(old_key.clone()).await, StatusCode::OK);
+
+    let out = update(&["glow", "--origin", "https://Shop.example/"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["origins"], json!(["https://shop.example"]));
+    assert!(answer.get("admin_key").is_none());
+    // The running server notices another process's commit within about a second.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while session_from("https://elsewhere.example").await != StatusCode::FORBIDDEN {
+        assert!(Instant::now() < deadline, "the new origins never applied");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        session_from("https://shop.example").await,
+        StatusCode::CREATED
+    );
+
+    let out = update(&["glow", "--rotate-admin-key"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let new_key = answer["admin_key"].as_str().unwrap().to_owned();
+    assert_ne!(new_key, old_key);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while stats_with(old_key.clone()).await != StatusCode::UNAUTHORIZED {
+        assert!(Instant::now() < deadline, "the old admin key still works");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stats_with(new_key).await, StatusCode::OK);
+    // Origins were left as they were by the key rotation.
+    assert_eq!(
+        session_from("https://elsewhere.example").await,
+        StatusCode::FORBIDDEN
+    );
+
+    let out = update(&["nobody", "--any-origin"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("there is no tenant nobody"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = update(&["glow"]);
+    assert!(
+        !out.status.success(),
+        "an update that changes nothing is refused"
+    );
+    let out = update(&["glow", "--any-origin"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while session_from("https://elsewhere.example").await != StatusCode::CREATED {
+        assert!(Instant::now() < deadline, "--any-origin never applied");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -65,6 +65,15 @@ pub struct TenantRecord {
     pub origins: Vec<String>,
 }
 
+/// What `siyu-server tenant update` changes of a tenant; `None` keeps what is stored.
+#[derive(Debug, Clone, Default)]
+pub struct TenantUpdate {
+    /// New allowed origins (empty: any origin).
+    pub origins: Option<Vec<String>>,
+    /// SHA-256 of a new admin key (the old key stops working).
+    pub admin_key_hash: Option<Vec<u8>>,
+}
+
 /// A published campaign, with what `GET /v1/campaigns/{id}` serves.
 #[derive(Debug, Clone)]
 pub struct PublishedCampaign {
@@ -205,6 +214,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn create_tenant(&self, tenant: &TenantRecord) -> StoreResult<()>;
     /// A tenant.
     async fn tenant(&self, id: &TenantId) -> StoreResult<Option<TenantRecord>>;
+    /// Changes a tenant's origins or admin key; a conflict if there is no such tenant.
+    async fn update_tenant(&self, id: &TenantId, update: &TenantUpdate) -> StoreResult<()>;
     /// Publishes a validated campaign; a conflict if a higher revision is stored, or the same
     /// revision with other content, or the id belongs to another tenant.
     async fn publish_campaign(&self, campaign: &Campaign) -> StoreResult<Arc<PublishedCampaign>>;

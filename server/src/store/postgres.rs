@@ -24,6 +24,7 @@ use super::member_log::{LogRow, MemberLog};
 use super::{
     is_anonymous, merge_rows, BrandJob, CampaignCache, DeviceRecord, MemberExport, MemberKey,
     PublishedCampaign, Store, StoreError, StoreResult, SyncJob, SyncOutcome, TenantRecord,
+    TenantUpdate,
 };
 use crate::clock::{Clock, SystemClock};
 
@@ -374,6 +375,25 @@ impl Store for PostgresStore {
                 "tenant {} already exists",
                 tenant.id
             )));
+        }
+        Ok(())
+    }
+
+    async fn update_tenant(&self, id: &TenantId, update: &TenantUpdate) -> StoreResult<()> {
+        let origins = update
+            .origins
+            .as_ref()
+            .map(|o| serde_json::to_string(o).expect("strings serialise"));
+        let changed = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE tenants SET origins = COALESCE($2, origins), admin_key_hash = COALESCE($3, admin_key_hash) WHERE id = $1",
+                &[&id.as_str(), &origins, &update.admin_key_hash],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::Conflict(format!("there is no tenant {id}")));
         }
         Ok(())
     }

@@ -45,7 +45,7 @@ use tokio::sync::oneshot;
 use super::member_log::{Decided, LogRow, MemberLog};
 use super::{
     BrandJob, CampaignCache, DeviceRecord, MemberExport, MemberKey, PublishedCampaign, Store,
-    StoreError, StoreResult, SyncJob, SyncOutcome, TenantRecord,
+    StoreError, StoreResult, SyncJob, SyncOutcome, TenantRecord, TenantUpdate,
 };
 use crate::clock::{Clock, SystemClock};
 
@@ -133,6 +133,11 @@ enum Job {
     CreateTenant {
         tenant: TenantRecord,
         now: Timestamp,
+        reply: Reply<()>,
+    },
+    UpdateTenant {
+        id: TenantId,
+        update: TenantUpdate,
         reply: Reply<()>,
     },
     Publish {
@@ -635,7 +640,8 @@ fn fail(job: Job, error: StoreError) {
         Job::Bind { reply, .. }
         | Job::RegisterDevice { reply, .. }
         | Job::Erase { reply, .. }
-        | Job::CreateTenant { reply, .. } => drop(reply.send(Err(error))),
+        | Job::CreateTenant { reply, .. }
+        | Job::UpdateTenant { reply, .. } => drop(reply.send(Err(error))),
         Job::Publish { reply, .. } => drop(reply.send(Err(error))),
     }
 }
@@ -736,6 +742,9 @@ fn run_job(tx: &Transaction<'_>, caches: &mut Caches<'_>, job: Job) -> Ran {
         Job::Erase { key, reply } => in_savepoint!(reply, erase(tx, caches, &key)),
         Job::CreateTenant { tenant, now, reply } => {
             in_savepoint!(reply, create_tenant(tx, &tenant, now))
+        }
+        Job::UpdateTenant { id, update, reply } => {
+            in_savepoint!(reply, update_tenant(tx, &id, &update))
         }
         Job::Publish { campaign, reply } => in_savepoint!(reply, publish(tx, *campaign)),
     }
@@ -976,6 +985,21 @@ fn create_tenant(tx: &Transaction<'_>, tenant: &TenantRecord, now: Timestamp) ->
     Ok(())
 }
 
+fn update_tenant(tx: &Transaction<'_>, id: &TenantId, update: &TenantUpdate) -> StoreResult<()> {
+    let origins = update
+        .origins
+        .as_ref()
+        .map(|o| serde_json::to_string(o).expect("strings serialise"));
+    let changed = tx.execute(
+        "UPDATE tenants SET origins = COALESCE(?2, origins), admin_key_hash = COALESCE(?3, admin_key_hash) WHERE id = ?1",
+        params![id.as_str(), origins, update.admin_key_hash],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::Conflict(format!("there is no tenant {id}")));
+    }
+    Ok(())
+}
+
 fn publish(tx: &Transaction<'_>, campaign: Campaign) -> StoreResult<Arc<PublishedCampaign>> {
     let published = PublishedCampaign::new(campaign);
     let campaign = &published.campaign;
@@ -1061,6 +1085,22 @@ impl Store for SqliteStore {
         let now = SystemClock.now();
         self.submit(|reply| Job::CreateTenant { tenant, now, reply })
             .await
+    }
+
+    async fn update_tenant(&self, id: &TenantId, update: &TenantUpdate) -> StoreResult<()> {
+        let (key, update) = (id.clone(), update.clone());
+        self.submit(|reply| Job::UpdateTenant {
+            id: key,
+            update,
+            reply,
+        })
+        .await?;
+        self.shared
+            .tenants
+            .write()
+            .expect("tenant cache")
+            .remove(id);
+        Ok(())
     }
 
     async fn tenant(&self, id: &TenantId) -> StoreResult<Option<TenantRecord>> {
