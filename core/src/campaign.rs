@@ -62,6 +62,7 @@ pub const URL_BYTES_MAX: usize = 2_048;
 
 /// A campaign: what a brand runs, and every rule the core applies for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Campaign {
     /// Must equal [`CAMPAIGN_SCHEMA_VERSION`].
@@ -121,6 +122,7 @@ pub struct Campaign {
 /// Widget look, as CSS values for the custom properties `--siyu-primary`, `--siyu-accent`,
 /// `--siyu-radius`, `--siyu-font`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Theme {
     /// Main colour, e.g. `#c2185b`.
@@ -139,6 +141,7 @@ pub struct Theme {
 
 /// A quiz: questions, scoring dimensions, outcomes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Quiz {
     /// Quiz title.
@@ -174,6 +177,7 @@ impl Quiz {
 /// A tag's name for the customer: `{"id": "concern:redness", "label": {"zh-CN": "容易泛红",
 /// "en": "Redness"}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TagLabel {
     /// The tag, as an option or outcome of the quiz gives it.
@@ -184,6 +188,7 @@ pub struct TagLabel {
 
 /// A scoring dimension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Dimension {
     /// Its id.
@@ -194,6 +199,7 @@ pub struct Dimension {
 
 /// How a question is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {
     /// Exactly one option.
@@ -208,6 +214,7 @@ pub enum QuestionKind {
 
 /// One question.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Question {
     /// Its id.
@@ -242,6 +249,7 @@ fn yes() -> bool {
 
 /// An option of a choice question.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AnswerOption {
     /// Its id.
@@ -264,6 +272,7 @@ pub struct AnswerOption {
 
 /// A numeric scale, e.g. 1–5.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Scale {
     /// Lowest value.
@@ -284,6 +293,7 @@ pub struct Scale {
 
 /// A tag a scale answer earns from a threshold on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScaleTag {
     /// The answer must be at least this.
@@ -294,6 +304,7 @@ pub struct ScaleTag {
 
 /// A condition over earlier answers (show/skip, include/exclude).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// The question was answered with any of these options.
@@ -318,15 +329,19 @@ pub enum Condition {
         value: i32,
     },
     /// Every condition holds.
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     All(Vec<Condition>),
     /// At least one condition holds.
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     Any(Vec<Condition>),
     /// The condition does not hold.
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     Not(Box<Condition>),
 }
 
 /// A quiz outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
     /// Its id.
@@ -356,6 +371,7 @@ pub struct Outcome {
 
 /// A recommended product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Recommendation {
     /// Product name.
@@ -368,6 +384,7 @@ pub struct Recommendation {
 
 /// How purchases earn and when points expire.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PointsRules {
     /// Points for purchases credited by the brand's back end; none when absent.
@@ -380,6 +397,7 @@ pub struct PointsRules {
 
 /// `points` for every `per_minor_units` of money (e.g. 1 point per 100 fen = 1 yuan).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseRate {
     /// Points per unit.
@@ -393,6 +411,7 @@ pub struct PurchaseRate {
 
 /// Rounding of purchase points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rounding {
     /// Down to a whole point: 199 fen at 1 point/yuan earn 1 point.
@@ -404,6 +423,7 @@ pub enum Rounding {
 
 /// When earned points expire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", try_from = "kinds::Kinded")]
 pub enum Expiry {
     /// Never.
@@ -433,6 +453,7 @@ pub enum Expiry {
 
 /// The check-in programme.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckinRules {
     /// How cycles are cut.
@@ -456,6 +477,7 @@ pub struct CheckinRules {
 
 /// How check-in cycles are cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", try_from = "kinds::Kinded")]
 pub enum Cycle {
     /// `length` days starting with the member's first check-in after the previous cycle.
@@ -470,6 +492,7 @@ pub enum Cycle {
 /// Points per check-in: `base` on the first consecutive day, `step` more each further
 /// consecutive day, never more than `cap`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DailyReward {
     /// Points on the first day of a streak.
@@ -496,6 +519,7 @@ impl DailyReward {
 
 /// A milestone of a cycle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Milestone {
     /// Check-ins in the cycle (made-up days count) that reach it.
@@ -510,6 +534,7 @@ pub struct Milestone {
 
 /// Make-up check-ins (补签).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MakeupRules {
     /// A missed day can be made up within this many days after it (1 = only yesterday).
@@ -526,6 +551,7 @@ pub struct MakeupRules {
 /// Streak freezes: a missed day inside a cycle is bridged automatically, up to a number per
 /// cycle; a frozen day keeps the streak alive but does not add to it or count for milestones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FreezeRules {
     /// Freezes per cycle.
@@ -534,6 +560,7 @@ pub struct FreezeRules {
 
 /// A reward of the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Reward {
     /// Its id.
@@ -558,6 +585,7 @@ pub struct Reward {
 
 /// Member tiers, from points earned in a rolling window (spending never demotes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TierRules {
     /// The window, in local days, over which earned points count.
@@ -568,6 +596,7 @@ pub struct TierRules {
 
 /// A tier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
     /// Its id.
@@ -580,6 +609,7 @@ pub struct Tier {
 
 /// A badge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Badge {
     /// Its id.
@@ -592,6 +622,7 @@ pub struct Badge {
 
 /// What earns a badge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", try_from = "kinds::Kinded")]
 pub enum BadgeRule {
     /// The first check-in.
@@ -609,6 +640,7 @@ pub enum BadgeRule {
 
 /// Lifecycle thresholds, in days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LifecycleRules {
     /// A member is new for this many days after the first interaction.
@@ -644,6 +676,7 @@ impl Default for LifecycleRules {
 
 /// How offline claims are judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OfflineRules {
     /// A claimed time older than this (before the server's now) is rejected.
@@ -665,6 +698,7 @@ impl Default for OfflineRules {
 
 /// One problem found in a campaign, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// Where, e.g. `quiz.questions[3].options[1].show_if`.
     pub path: String,

@@ -21,6 +21,7 @@ use crate::time::LocalDay;
 
 /// How a day was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Mark {
     /// Checked in on the day.
@@ -31,6 +32,7 @@ pub enum Mark {
 
 /// A cycle the member has started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CycleRecord {
     /// First day.
     pub start: LocalDay,
@@ -79,6 +81,7 @@ impl CycleRecord {
 
 /// A member's check-ins.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckinState {
     /// Checked days.
     pub days: SortedMap<LocalDay, Mark>,
@@ -86,6 +89,7 @@ pub struct CheckinState {
     pub cycles: Vec<CycleRecord>,
     /// Milestones reached: (cycle start, check-ins).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::milestones_reached))]
     pub milestones: SortedSet<(LocalDay, u16)>,
 }
 

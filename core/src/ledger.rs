@@ -29,6 +29,7 @@ pub const BALANCE_POINTS_MAX: u64 = 1_000_000_000_000;
 
 /// Which way points move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "kind",
     rename_all = "snake_case",
@@ -52,6 +53,7 @@ pub enum Movement {
 
 /// Why points moved: what the member's history says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "why",
     rename_all = "snake_case",
@@ -102,6 +104,7 @@ pub enum Reason {
 
 /// One booked movement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entry {
     /// Position in the ledger (0, 1, 2 …); an earning entry's `seq` names its lot.
     pub seq: u32,
@@ -121,6 +124,7 @@ pub struct Entry {
 
 /// An entry before it has a `seq`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryDraft {
     /// Idempotency key.
     pub key: String,
@@ -160,6 +164,7 @@ pub enum LedgerError {
 
 /// An earned lot with points left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lot {
     /// `seq` of the earning entry.
     pub seq: u32,

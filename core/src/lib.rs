@@ -28,6 +28,8 @@ pub mod ledger;
 pub mod locale;
 pub mod member;
 pub mod op;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod protocol;
 pub mod quiz;
 mod rendered;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The locales Siyu ships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Locale {
     /// Simplified Chinese.
     #[serde(rename = "zh-CN")]

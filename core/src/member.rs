@@ -19,8 +19,10 @@ use crate::time::{LocalDay, Timestamp};
 
 /// A completed quiz.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompletedQuiz {
     /// The answers given.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub answers: Answers,
     /// What they scored.
     pub result: QuizResult,
@@ -32,6 +34,7 @@ pub struct CompletedQuiz {
 
 /// A redemption.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Redemption {
     /// The operation that redeemed.
     pub op: OpId,
@@ -45,6 +48,7 @@ pub struct Redemption {
 
 /// Everything the engine knows about one member in one campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberState {
     /// The campaign.
     pub campaign: CampaignId,

@@ -38,6 +38,7 @@ pub const LAST_CONTACT_TOLERANCE_MS: i64 = 5 * 60 * 1_000;
 
 /// What happened, as a fact. Never an amount of points a client claims.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case", try_from = "read::OpFields")]
 pub enum Op {
     /// Check in for the day of the claimed time. (A struct variant, so that unknown fields
@@ -51,6 +52,7 @@ pub enum Op {
     /// Submit the quiz.
     SubmitQuiz {
         /// The answers.
+        #[cfg_attr(feature = "openapi", schema(inline))]
         answers: Answers,
     },
     /// Redeem a reward.
@@ -76,6 +78,7 @@ pub enum Op {
 
 /// The kind of an operation, without its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OpKind {
     /// [`Op::Checkin`].
@@ -120,6 +123,7 @@ impl Op {
 
 /// An operation as a client sends it: its id, when it says it happened, and the fact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ClientOp {
     /// Client-made id; applying it twice changes nothing.
@@ -158,6 +162,7 @@ pub const fn fingerprint_bits(fingerprint: u64) -> u64 {
 
 /// Who sends the operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Actor {
     /// The customer's device or app.
@@ -199,6 +204,7 @@ impl Context<'static> {
 
 /// What an operation changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// A check-in cycle began.
@@ -232,6 +238,7 @@ pub enum Event {
     /// The quiz was completed.
     QuizCompleted {
         /// Answers.
+        #[cfg_attr(feature = "openapi", schema(inline))]
         answers: Answers,
         /// Outcome and tags.
         result: QuizResult,
@@ -273,6 +280,7 @@ pub enum Event {
 
 /// The decision for one operation: ledger entries and events, to be committed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Applied {
     /// The operation.
     pub op: OpId,
@@ -315,6 +323,7 @@ impl Applied {
 
 /// The rule an operation breaks. Applying a rejected operation changes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rejection {
     /// This id was applied before with the same content: a retry; nothing more happens.

@@ -20,11 +20,13 @@ pub const SYNC_BATCH_OPS_MAX: usize = 100;
 
 /// A position in a member's operation log; opaque to clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Cursor(pub u64);
 
 /// `POST /v1/sync` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SyncRequest {
     /// Must be [`PROTOCOL_VERSION`].
@@ -75,6 +77,7 @@ impl SyncRequest {
 
 /// How the server took an operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum OpStatus {
     /// Applied now.
@@ -85,6 +88,7 @@ pub enum OpStatus {
         points_delta: i64,
     },
     /// Seen before; the original result.
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     Duplicate {
         /// The original result.
         original: Box<OpStatus>,
@@ -121,6 +125,7 @@ impl OpStatus {
 
 /// The result for one operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpResult {
     /// The operation.
     pub id: OpId,
@@ -131,6 +136,7 @@ pub struct OpResult {
 
 /// `POST /v1/sync` answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncResponse {
     /// [`PROTOCOL_VERSION`].
     pub version: u32,
@@ -139,6 +145,7 @@ pub struct SyncResponse {
     /// The member's authoritative state.
     pub state: MemberState,
     /// Stock taken per reward, so the client can show what is left.
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub stock_taken: StockTaken,
     /// The new cursor.
     pub cursor: Cursor,

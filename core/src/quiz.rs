@@ -78,6 +78,7 @@ pub type Answers = SortedMap<QuestionId, Answer>;
 
 /// Why submitted answers are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum AnswerError {
     /// The quiz has no such question.
@@ -138,6 +139,7 @@ pub enum AnswerError {
 
 /// What a completed quiz gives the member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuizResult {
     /// The chosen outcome.
     pub outcome: OutcomeId,

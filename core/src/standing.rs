@@ -47,6 +47,7 @@ pub fn badge_earned(rule: BadgeRule, done: &Achievements) -> bool {
 
 /// A member's lifecycle stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// No interaction yet.

@@ -20,6 +20,7 @@ pub const ZONE_TRANSITIONS_MAX: usize = 400;
 
 /// An instant: milliseconds since 1970-01-01T00:00:00Z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
 
@@ -272,6 +273,7 @@ impl<'de> Deserialize<'de> for LocalDay {
 
 /// One change of a zone's UTC offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZoneTransition {
     /// The instant of the change, in seconds since the Unix epoch.
     pub at: i64,
@@ -286,6 +288,7 @@ pub struct ZoneTransition {
 /// last offset holds (campaigns outlive a generated range only by design mistake: the range
 /// is chosen when publishing and can be regenerated with every revision).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ZoneRules {
     /// Offset from UTC, in seconds, before the first transition.

@@ -366,6 +366,11 @@ pub async fn main() -> anyhow::Result<()> {
                     }
                     anyhow::bail!("campaign not published");
                 }
+                Err(siyu_core::campaign::CampaignError::Malformed(message)) => anyhow::bail!(
+                    "{}: {}",
+                    file.display(),
+                    crate::routes::admin::malformed_with_path(&text, message)
+                ),
                 Err(other) => anyhow::bail!("{}: {other}", file.display()),
             };
             let store = open_store(&db.db).await?;

@@ -185,10 +185,11 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
     match rejection {
         JsonRejection::JsonDataError(e) => AppError::bad_request("invalid_body", e.body_text()),
         JsonRejection::JsonSyntaxError(e) => AppError::bad_request("malformed_json", e.body_text()),
-        JsonRejection::MissingJsonContentType(_) => AppError::bad_request(
-            "unsupported_media_type",
-            "send the body as JSON with Content-Type: application/json",
-        ),
+        JsonRejection::MissingJsonContentType(_) => AppError::Refused {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: "unsupported_media_type",
+            message: "send the body as JSON with Content-Type: application/json".into(),
+        },
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             body_too_large()
         }

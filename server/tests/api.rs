@@ -1201,7 +1201,7 @@ async fn unknown_routes_wrong_methods_and_large_bodies_answer_json_errors() {
 
     // A body over the limit on every route that reads one, with credentials or without; the
     // campaign route reads its body whatever its type (the JSON routes refuse another type
-    // first, with a 400 of our shape).
+    // first, with a 415 of our shape).
     let token = server.session().await;
     let huge = "x".repeat(siyu_server::REQUEST_BODY_BYTES_MAX + 1);
     let admin = Some(server.admin_key.as_str());
@@ -1592,4 +1592,424 @@ fn text_logs_have_no_colour_codes_when_stderr_is_not_a_terminal() {
     let line = line.expect("the server logs that it is listening");
     assert!(line.contains("INFO"), "{line}");
     assert!(!line.contains('\u{1b}'), "colour codes in {line:?}");
+}
+
+/// A shape error (a wrong type, an unknown field) deep in a one-line document names where it
+/// is, not only a line and column.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_campaign_of_the_wrong_shape_is_refused_with_the_path_of_the_field() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let key = server.admin_key.clone();
+    let mut wrong_type = common::test_campaign();
+    wrong_type["revision"] = json!(2);
+    wrong_type["rewards"][2]["cost"] = json!("lots");
+    let mut unknown_field = common::test_campaign();
+    unknown_field["revision"] = json!(2);
+    unknown_field["checkin"]["colour"] = json!("red");
+    for (document, expected) in [
+        (
+            wrong_type,
+            "rewards[2].cost: invalid type: string \"lots\", expected u64",
+        ),
+        (unknown_field, "checkin.colour: unknown field `colour`"),
+        // Broken JSON has no field to name: serde_json's own words.
+        (
+            Value::String("{\"schema_version\": 1,".into()),
+            "EOF while parsing",
+        ),
+    ] {
+        let response = server
+            .http
+            .put(format!("{}/v1/admin/campaigns/glow-skin", server.base))
+            .bearer_auth(&key)
+            .header("content-type", "application/json")
+            // One line, as a tool writes it: a line and column alone would say nothing.
+            .body(match document {
+                Value::String(text) => text,
+                document => document.to_string(),
+            })
+            .send()
+            .await
+            .unwrap();
+        let (status, code, message) = error_of(response).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::BAD_REQUEST, "malformed_campaign"),
+            "{message}"
+        );
+        assert!(message.starts_with(expected), "{message}");
+    }
+    let (_, live) = server
+        .call(Method::GET, "/v1/campaigns/glow-skin", None, None)
+        .await;
+    assert_eq!(live["revision"], 1, "nothing was published");
+}
+
+/// A JSON route sent no `Content-Type`, or another one, answers 415 in our shape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_json_route_without_a_json_content_type_answers_415() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let token = server.session().await;
+    let sync = json!({"version": 1, "campaign": "glow-skin", "ops": []}).to_string();
+    let session = json!({"campaign": "glow-skin"}).to_string();
+    let credit = json!({"campaign": "glow-skin", "reference": "o-1", "amount_minor": 100});
+    let admin = server.admin_key.as_str();
+    for (path, credentials, body) in [
+        ("/v1/sync", Some(token.as_str()), sync),
+        ("/v1/sessions", None, session),
+        (
+            "/v1/admin/members/alice/points",
+            Some(admin),
+            credit.to_string(),
+        ),
+    ] {
+        for content_type in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+        ] {
+            let mut request = server
+                .http
+                .post(format!("{}{path}", server.base))
+                .body(body.clone());
+            if let Some(credentials) = credentials {
+                request = request.bearer_auth(credentials);
+            }
+            if let Some(content_type) = content_type {
+                request = request.header("content-type", content_type);
+            }
+            let (status, code, message) = error_of(request.send().await.unwrap()).await;
+            assert_eq!(
+                (status, code.as_str()),
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+                "{path} {content_type:?}: {message}"
+            );
+            assert!(message.contains("application/json"), "{message}");
+        }
+    }
+    // The same bodies as JSON are taken.
+    let (status, body) = server.credit("alice", "o-1", 100).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// The routes the router serves, by method: the document must describe these and no others.
+const ROUTES: [(&str, &str); 13] = [
+    ("get", "/v1/campaigns/{id}"),
+    ("post", "/v1/sessions"),
+    ("post", "/v1/sync"),
+    ("get", "/v1/me/export"),
+    ("delete", "/v1/me"),
+    ("put", "/v1/admin/campaigns/{id}"),
+    ("get", "/v1/admin/campaigns/{id}/stats"),
+    ("get", "/v1/admin/campaigns/{id}/export.csv"),
+    ("post", "/v1/admin/members/{member}/points"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/v1/openapi.json"),
+];
+
+/// The document lists every route with the statuses it answers, and its schemas describe what
+/// the server really writes: real answers (a sync with every kind of result, an export, the
+/// campaign, a 422) are checked against them key by key, so a field added to the wire without
+/// its schema fails here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_openapi_document_describes_every_route_and_what_it_answers() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let (status, doc) = server
+        .call(Method::GET, "/v1/openapi.json", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push((method.clone(), path.clone()));
+        }
+    }
+    let mut served: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    documented.sort();
+    served.sort();
+    assert_eq!(documented, served);
+    // Every route answers something, and the statuses the handlers and layers really give
+    // are listed where they apply.
+    let statuses = |method: &str, path: &str| -> Vec<String> {
+        doc["paths"][path][method]["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{method} {path} has responses"))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    for (method, path, expected) in [
+        (
+            "post",
+            "/v1/sync",
+            &[
+                "200", "400", "401", "403", "404", "408", "413", "415", "422", "429",
+            ][..],
+        ),
+        (
+            "post",
+            "/v1/sessions",
+            &[
+                "201", "400", "401", "403", "404", "408", "413", "415", "429",
+            ],
+        ),
+        (
+            "post",
+            "/v1/admin/members/{member}/points",
+            &[
+                "200", "400", "401", "404", "408", "409", "413", "415", "422",
+            ],
+        ),
+        (
+            "put",
+            "/v1/admin/campaigns/{id}",
+            &["200", "400", "401", "403", "408", "409", "413", "422"],
+        ),
+        (
+            "get",
+            "/v1/campaigns/{id}",
+            &["200", "304", "400", "404", "408"],
+        ),
+        ("get", "/readyz", &["200", "503"]),
+    ] {
+        assert_eq!(statuses(method, path), expected, "{method} {path}");
+    }
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["PurchaseCredit"]["properties"]["amount_minor"]["minimum"],
+        1
+    );
+    assert!(schemas["ErrorDetail"]["properties"]["problems"].is_object());
+
+    // The sync request names its operations and every kind of them.
+    let request =
+        &doc["paths"]["/v1/sync"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    let request = resolve(&doc, request);
+    assert_eq!(request["properties"]["ops"]["type"], "array");
+    let client_op = resolve(&doc, &request["properties"]["ops"]["items"]);
+    let operation = resolve(&doc, &client_op["properties"]["op"]);
+    let mut kinds: Vec<&str> = operation["oneOf"]
+        .as_array()
+        .expect("operations are one of several kinds")
+        .iter()
+        .map(|kind| kind["properties"]["type"]["enum"][0].as_str().unwrap())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(
+        kinds,
+        [
+            "adjust",
+            "checkin",
+            "credit_purchase",
+            "makeup_checkin",
+            "redeem",
+            "submit_quiz"
+        ]
+    );
+
+    // Real answers, against the document.
+    let token = server.session().await;
+    let ops = vec![
+        op("d1", server.now(), json!({"type": "checkin"})),
+        op(
+            "d2",
+            server.now(),
+            json!({"type": "submit_quiz", "answers": quiz_answers()}),
+        ),
+        op(
+            "d3",
+            server.now(),
+            json!({"type": "redeem", "reward": "golden-ticket"}),
+        ),
+        op("d1", server.now(), json!({"type": "checkin"})),
+        op(
+            "d4",
+            server.now(),
+            json!({"type": "redeem", "reward": "nope"}),
+        ),
+    ];
+    let request = json!({"version": 1, "campaign": "glow-skin", "ops": ops});
+    conforms(&doc, "SyncRequest", &request);
+    let answer = server.sync_ok(&token, ops).await;
+    assert_eq!(
+        statuses_of(&answer),
+        ["accepted", "accepted", "accepted", "duplicate", "rejected"]
+    );
+    conforms(&doc, "SyncResponse", &answer);
+    let (_, export) = server
+        .call(Method::GET, "/v1/me/export", Some(&token), None)
+        .await;
+    conforms(&doc, "MemberExportDoc", &export);
+    let (_, campaign) = server
+        .call(Method::GET, "/v1/campaigns/glow-skin", None, None)
+        .await;
+    conforms(&doc, "Campaign", &campaign);
+    let mut invalid = common::test_campaign();
+    invalid["rewards"][0]["cost"] = json!(0);
+    invalid["revision"] = json!(2);
+    let (status, refusal) = server
+        .call(
+            Method::PUT,
+            "/v1/admin/campaigns/glow-skin",
+            Some(&server.admin_key),
+            Some(invalid),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    conforms(&doc, "ErrorBody", &refusal);
+}
+
+fn statuses_of(answer: &Value) -> Vec<&str> {
+    answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect()
+}
+
+/// A schema, following `$ref`s into the document's components.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("a component reference: {reference}"));
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "{name} is in the document"
+            );
+            resolve(doc, &doc["components"]["schemas"][name])
+        }
+        None => schema,
+    }
+}
+
+/// Panics unless `value` is described by the component `name`: every key it has is a
+/// property of its schema, every required property is there, types and enums agree.
+fn conforms(doc: &Value, name: &str, value: &Value) {
+    let schema = &doc["components"]["schemas"][name];
+    assert!(schema.is_object(), "{name} is in the document");
+    if let Err(problem) = check(doc, schema, value, "") {
+        panic!("{name} does not describe the answer: {problem}\n{value}");
+    }
+}
+
+fn check(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    let known = known_keys(doc, schema, value, at)?;
+    if let (Some(known), Some(object)) = (known, value.as_object()) {
+        if let Some(key) = object.keys().find(|key| !known.contains(*key)) {
+            return Err(format!("{at}.{key} is not described"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks `value` against `schema` without refusing keys it does not know; returns the keys
+/// it describes (`None`: any key).
+fn known_keys(
+    doc: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &str,
+) -> Result<Option<Vec<String>>, String> {
+    let schema = resolve(doc, schema);
+    if let Some(alternatives) = schema["oneOf"].as_array() {
+        let mut tried = Vec::new();
+        for alternative in alternatives {
+            match known_keys(doc, alternative, value, at) {
+                Ok(known) => return Ok(known),
+                Err(problem) => tried.push(problem),
+            }
+        }
+        return Err(format!(
+            "{at}: no alternative matches ({})",
+            tried.join("; ")
+        ));
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        let mut all = Vec::new();
+        for part in parts {
+            match known_keys(doc, part, value, at)? {
+                Some(keys) => all.extend(keys),
+                None => return Ok(None),
+            }
+        }
+        return Ok(Some(all));
+    }
+    if let Some(allowed) = schema["enum"].as_array() {
+        if !allowed.contains(value) {
+            return Err(format!("{at}: {value} is not one of {allowed:?}"));
+        }
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(one) => vec![one.as_str()],
+        Value::Array(several) => several.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let is = |kind: &str| match value {
+        Value::Null => kind == "null",
+        Value::Bool(_) => kind == "boolean",
+        Value::Number(n) => kind == "number" || (kind == "integer" && (n.is_i64() || n.is_u64())),
+        Value::String(_) => kind == "string",
+        Value::Array(_) => kind == "array",
+        Value::Object(_) => kind == "object",
+    };
+    if !types.is_empty() && !types.iter().any(|kind| is(kind)) {
+        return Err(format!("{at}: {value} is not {types:?}"));
+    }
+    if let Some(minimum) = schema["minimum"].as_f64() {
+        if value.as_f64().is_some_and(|n| n < minimum) {
+            return Err(format!("{at}: {value} is below {minimum}"));
+        }
+    }
+    match value {
+        Value::Array(items) => {
+            let prefix = schema["prefixItems"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for (i, item) in items.iter().enumerate() {
+                let item_schema = prefix.get(i).unwrap_or(&schema["items"]);
+                match item_schema {
+                    Value::Bool(false) => return Err(format!("{at}[{i}] is one too many")),
+                    Value::Null | Value::Bool(true) => {}
+                    item_schema => check(doc, item_schema, item, &format!("{at}[{i}]"))?,
+                }
+            }
+            Ok(None)
+        }
+        Value::Object(object) => {
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let required = required.as_str().unwrap();
+                if !object.contains_key(required) {
+                    return Err(format!("{at}.{required} is required but missing"));
+                }
+            }
+            let properties = schema["properties"].as_object();
+            let additional = &schema["additionalProperties"];
+            if properties.is_none() && !additional.is_object() {
+                return Ok(None);
+            }
+            let mut known = Vec::new();
+            for (key, item) in object {
+                let path = format!("{at}.{key}");
+                if let Some(property) = properties.and_then(|p| p.get(key)) {
+                    check(doc, property, item, &path)?;
+                    known.push(key.clone());
+                } else if additional.is_object() {
+                    check(doc, additional, item, &path)?;
+                    known.push(key.clone());
+                }
+            }
+            Ok(Some(known))
+        }
+        _ => Ok(None),
+    }
 }

@@ -374,6 +374,19 @@ async fn the_binary_explains_itself_and_refuses_bad_input() {
         stderr.contains("checkin.milestones[1].checkins") && stderr.contains("rewards[0].cost"),
         "{stderr}"
     );
+    // A shape error (a string where a number goes) names its field, not just a column.
+    bad["rewards"][0]["cost"] = json!("lots");
+    std::fs::write(&file, bad.to_string()).unwrap();
+    let out = Command::new(BINARY)
+        .args(["campaign", "publish", file.to_str().unwrap(), "--db", &db])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rewards[0].cost: invalid type: string \"lots\""),
+        "{stderr}"
+    );
     let out = Command::new(BINARY)
         .args(["tenant", "create", "glow", "--db", &db])
         .output()

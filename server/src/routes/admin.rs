@@ -68,13 +68,15 @@ pub struct Published {
 /// Validates a campaign with the core and publishes it; invalid → 422 listing every problem.
 #[utoipa::path(put, path = "/v1/admin/campaigns/{id}", tag = "admin", security(("admin_key" = [])),
     params(("id" = String, Path, description = "campaign id; must equal the document's id")),
-    request_body(content = Object, description = "the campaign document (core::Campaign; zone_rules are filled in)"),
+    request_body(content = Campaign, description = "the campaign document, read whatever its Content-Type; zone_rules are derived from time_zone"),
     responses((status = 200, body = Published),
-              (status = 400, description = "not JSON of the campaign's shape", body = crate::openapi::ErrorBody),
-              (status = 401, description = "bad admin key", body = crate::openapi::ErrorBody),
-              (status = 403, description = "the document names another tenant", body = crate::openapi::ErrorBody),
-              (status = 409, description = "a higher revision is live, or the id is taken", body = crate::openapi::ErrorBody),
-              (status = 422, description = "invalid: every problem with its path", body = crate::openapi::ErrorBody)))]
+              (status = 400, description = "`malformed_json` (not UTF-8), `malformed_campaign` (not JSON of the campaign's shape; the message names the field's path)", body = crate::openapi::ErrorBody),
+              (status = 401, description = "`missing_credentials`, `invalid_admin_key`", body = crate::openapi::ErrorBody),
+              (status = 403, description = "`forbidden`: the document names another tenant", body = crate::openapi::ErrorBody),
+              (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody),
+              (status = 409, description = "`conflict`: a higher revision is live, the same revision with other content, or the id is taken", body = crate::openapi::ErrorBody),
+              (status = 413, description = "`payload_too_large`: body over 256 KiB", body = crate::openapi::ErrorBody),
+              (status = 422, description = "`invalid_campaign`: every problem in `error.problems`, each with its path", body = crate::openapi::ErrorBody)))]
 pub async fn campaign_put(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -115,13 +117,36 @@ pub async fn campaign_put(
 pub fn parse_campaign(text: &str) -> Result<Campaign, AppError> {
     Campaign::parse(text).map_err(|e| match e {
         CampaignError::TooLarge(_) => AppError::PayloadTooLarge(e.to_string()),
-        CampaignError::Malformed(message) => AppError::bad_request("malformed_campaign", message),
+        CampaignError::Malformed(message) => {
+            AppError::bad_request("malformed_campaign", malformed_with_path(text, message))
+        }
         CampaignError::Invalid(problems) => AppError::Unprocessable {
             code: "invalid_campaign",
             message: format!("the campaign has {} problem(s)", problems.len()),
             problems,
         },
     })
+}
+
+/// serde_json places a shape error only by line and column, which says little in a document
+/// written on one line. Read again (only on this error path, so publishing costs nothing more)
+/// through `serde_path_to_error` to name the field: `rewards[2].cost: invalid type: …`.
+/// `message` is the [`CampaignError::Malformed`] message of `text`.
+pub fn malformed_with_path(text: &str, message: String) -> String {
+    let mut reader = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, Campaign>(&mut reader) {
+        // A wrong type, an unknown or missing field: name where. (Broken JSON is about
+        // characters, not fields, and the document as a whole has no path to name.)
+        Err(error)
+            if error.inner().classify() == serde_json::error::Category::Data
+                && error.path().iter().next().is_some() =>
+        {
+            format!("{}: {}", error.path(), error.inner())
+        }
+        // Broken JSON, or characters after the document (which only serde_json's own
+        // reading checks): what serde_json said is all there is.
+        _ => message,
+    }
 }
 
 /// A purchase to credit.
@@ -133,6 +158,7 @@ pub struct PurchaseCredit {
     /// The brand's order reference; crediting it again changes nothing.
     pub reference: String,
     /// Amount paid, in minor units (fen, cents).
+    #[schema(minimum = 1, maximum = 1e12)]
     pub amount_minor: u64,
 }
 
@@ -152,10 +178,14 @@ pub struct Credited {
     params(("member" = String, Path, description = "the brand's member id")),
     request_body = PurchaseCredit,
     responses((status = 200, body = Credited),
-              (status = 401, description = "bad admin key", body = crate::openapi::ErrorBody),
-              (status = 404, description = "no such campaign for this tenant", body = crate::openapi::ErrorBody),
-              (status = 409, description = "the reference was credited with another amount", body = crate::openapi::ErrorBody),
-              (status = 422, description = "refused by the campaign's rules (no purchase rate, bad amount)", body = crate::openapi::ErrorBody)))]
+              (status = 400, description = "`malformed_json` (not JSON), `invalid_body` (wrong shape, unknown field, negative or fractional amount), `invalid_id` (campaign, member or reference)", body = crate::openapi::ErrorBody),
+              (status = 401, description = "`missing_credentials`, `invalid_admin_key`", body = crate::openapi::ErrorBody),
+              (status = 404, description = "`not_found`: no such campaign for this tenant", body = crate::openapi::ErrorBody),
+              (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody),
+              (status = 409, description = "`conflict`: the reference was credited with another amount", body = crate::openapi::ErrorBody),
+              (status = 413, description = "`payload_too_large`: body over 256 KiB", body = crate::openapi::ErrorBody),
+              (status = 415, description = "`unsupported_media_type`: Content-Type is not application/json", body = crate::openapi::ErrorBody),
+              (status = 422, description = "`rejected` by the campaign's rules: no purchase rate, an amount out of range or too small to earn a point", body = crate::openapi::ErrorBody)))]
 pub async fn points_credit(
     State(state): State<AppState>,
     Path(member): Path<String>,
@@ -233,7 +263,11 @@ fn fnv1a(text: &str) -> u64 {
 /// Campaign figures.
 #[utoipa::path(get, path = "/v1/admin/campaigns/{id}/stats", tag = "admin", security(("admin_key" = [])),
     params(("id" = String, Path, description = "campaign id")),
-    responses((status = 200, body = CampaignStats), (status = 401, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody)))]
+    responses((status = 200, body = CampaignStats),
+              (status = 400, description = "`invalid_id`: not a campaign id", body = crate::openapi::ErrorBody),
+              (status = 401, description = "`missing_credentials`, `invalid_admin_key`", body = crate::openapi::ErrorBody),
+              (status = 404, description = "`not_found`: no such campaign for this tenant", body = crate::openapi::ErrorBody),
+              (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody)))]
 pub async fn campaign_stats(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -255,7 +289,10 @@ pub async fn campaign_stats(
 #[utoipa::path(get, path = "/v1/admin/campaigns/{id}/export.csv", tag = "admin", security(("admin_key" = [])),
     params(("id" = String, Path, description = "campaign id")),
     responses((status = 200, description = "text/csv: member,stage,tier,balance,earned,tags,checkins,last_active", content_type = "text/csv"),
-              (status = 401, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody)))]
+              (status = 400, description = "`invalid_id`: not a campaign id", body = crate::openapi::ErrorBody),
+              (status = 401, description = "`missing_credentials`, `invalid_admin_key`", body = crate::openapi::ErrorBody),
+              (status = 404, description = "`not_found`: no such campaign for this tenant", body = crate::openapi::ErrorBody),
+              (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody)))]
 pub async fn campaign_export_csv(
     State(state): State<AppState>,
     Path(id): Path<String>,

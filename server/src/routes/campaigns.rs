@@ -19,9 +19,11 @@ pub fn router() -> Router<AppState> {
 /// The published campaign (it holds no secrets), with an entity tag.
 #[utoipa::path(get, path = "/v1/campaigns/{id}", tag = "campaigns",
     params(("id" = String, Path, description = "campaign id")),
-    responses((status = 200, description = "the published campaign (core::Campaign JSON, zone rules included)", body = Object),
-              (status = 304, description = "unchanged since the ETag sent in If-None-Match"),
-              (status = 404, description = "no such campaign", body = crate::openapi::ErrorBody)))]
+    responses((status = 200, description = "the published campaign, zone rules included; with ETag and Cache-Control", body = siyu_core::Campaign),
+              (status = 304, description = "unchanged since an ETag sent in If-None-Match"),
+              (status = 400, description = "`invalid_id`: not a campaign id", body = crate::openapi::ErrorBody),
+              (status = 404, description = "`not_found`: no such campaign", body = crate::openapi::ErrorBody),
+              (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody)))]
 pub async fn campaign_get(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -30,11 +30,18 @@ pub fn prometheus() -> &'static PrometheusHandle {
     })
 }
 
-async fn healthz() -> &'static str {
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "meta",
+    responses((status = 200, description = "`ok`", content_type = "text/plain", body = String)))]
+pub async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "meta",
+    responses((status = 200, description = "`ready`", content_type = "text/plain", body = String),
+              (status = 503, description = "`database unavailable`", content_type = "text/plain", body = String)))]
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(error) => {
@@ -44,7 +51,10 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn metrics_get() -> impl IntoResponse {
+/// The server's figures in the Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "meta",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain; version=0.0.4", body = String)))]
+pub async fn metrics_get() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         prometheus().render(),

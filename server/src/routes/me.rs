@@ -34,8 +34,9 @@ async fn member_of(state: &AppState, headers: &HeaderMap) -> Result<MemberKey, A
 
 /// Everything held about the caller.
 #[utoipa::path(get, path = "/v1/me/export", tag = "me", security(("session" = [])),
-    responses((status = 200, description = "member, campaign, state, every operation with its result, devices", body = Object),
-              (status = 401, description = "missing, invalid or expired session token", body = crate::openapi::ErrorBody)))]
+    responses((status = 200, description = "member, campaign, state, every operation with its result, devices", body = crate::openapi::MemberExportDoc),
+              (status = 401, description = "`missing_credentials`, `invalid_token`, `token_expired`, or the device is not known", body = crate::openapi::ErrorBody),
+              (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody)))]
 pub async fn me_export(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -47,7 +48,8 @@ pub async fn me_export(
 /// Erases everything held about the caller; idempotent.
 #[utoipa::path(delete, path = "/v1/me", tag = "me", security(("session" = [])),
     responses((status = 204, description = "erased (also when there was nothing)"),
-              (status = 401, description = "missing, invalid or expired session token", body = crate::openapi::ErrorBody)))]
+              (status = 401, description = "`missing_credentials`, `invalid_token`, `token_expired`, or the device is not known", body = crate::openapi::ErrorBody),
+              (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody)))]
 pub async fn me_erase(
     State(state): State<AppState>,
     headers: HeaderMap,

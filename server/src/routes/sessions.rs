@@ -52,11 +52,14 @@ pub struct SessionResponse {
 /// Creates or renews a device session.
 #[utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body = SessionRequest,
     responses((status = 201, body = SessionResponse),
-              (status = 400, description = "malformed body", body = crate::openapi::ErrorBody),
-              (status = 401, description = "a token does not verify or has expired", body = crate::openapi::ErrorBody),
-              (status = 403, description = "origin not allowed, or the device token is for another campaign", body = crate::openapi::ErrorBody),
-              (status = 404, description = "no such campaign", body = crate::openapi::ErrorBody),
-              (status = 429, description = "too many new sessions from this address", body = crate::openapi::ErrorBody)))]
+              (status = 400, description = "`malformed_json` (not JSON), `invalid_body` (wrong shape, unknown field), `invalid_id` (not a campaign id)", body = crate::openapi::ErrorBody),
+              (status = 401, description = "`invalid_token`, `token_expired`, `invalid_member_token`, `member_token_expired`, `member_token_not_yet_valid`", body = crate::openapi::ErrorBody),
+              (status = 403, description = "`forbidden`: origin not allowed, or the device token is for another campaign", body = crate::openapi::ErrorBody),
+              (status = 404, description = "`not_found`: no such campaign", body = crate::openapi::ErrorBody),
+              (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody),
+              (status = 413, description = "`payload_too_large`: body over 256 KiB", body = crate::openapi::ErrorBody),
+              (status = 415, description = "`unsupported_media_type`: Content-Type is not application/json", body = crate::openapi::ErrorBody),
+              (status = 429, description = "`rate_limited`: too many new sessions from this address; see Retry-After", body = crate::openapi::ErrorBody)))]
 pub async fn session_create(
     State(state): State<AppState>,
     ConnectInfo(address): ConnectInfo<SocketAddr>,

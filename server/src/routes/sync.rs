@@ -35,15 +35,19 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Applies a device's batch with the server's clock and answers with the truth.
-#[utoipa::path(post, path = "/v1/sync", tag = "sync", request_body(content = Object, description = "core::protocol::SyncRequest: {version, campaign, cursor?, ops: [ClientOp]}"),
+#[utoipa::path(post, path = "/v1/sync", tag = "sync",
+    request_body(content = SyncRequest, description = "a batch of operations, oldest first (at most 100); an empty batch is a pull"),
     security(("session" = [])),
-    responses((status = 200, description = "core::protocol::SyncResponse: per-op results, state, stock_taken, cursor, server_time", body = Object),
-              (status = 400, description = "malformed body, unknown fields, unsupported version", body = crate::openapi::ErrorBody),
-              (status = 401, description = "missing, invalid or expired session token", body = crate::openapi::ErrorBody),
-              (status = 403, description = "the token is for another campaign", body = crate::openapi::ErrorBody),
-              (status = 413, description = "body too large", body = crate::openapi::ErrorBody),
-              (status = 422, description = "more operations than a batch may hold", body = crate::openapi::ErrorBody),
-              (status = 429, description = "too many syncs from this device", body = crate::openapi::ErrorBody)))]
+    responses((status = 200, description = "per-op results, the member's authoritative state, stock taken, the new cursor and the server's clock", body = siyu_core::protocol::SyncResponse),
+              (status = 400, description = "`malformed_json` (not JSON), `invalid_body` (wrong shape, unknown field, bad id, unknown op type), `unsupported_version`", body = crate::openapi::ErrorBody),
+              (status = 401, description = "`missing_credentials`, `invalid_token`, `token_expired`", body = crate::openapi::ErrorBody),
+              (status = 403, description = "`forbidden`: the session is for another campaign", body = crate::openapi::ErrorBody),
+              (status = 404, description = "`not_found`: the session's campaign is no longer published", body = crate::openapi::ErrorBody),
+              (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody),
+              (status = 413, description = "`payload_too_large`: body over 256 KiB", body = crate::openapi::ErrorBody),
+              (status = 415, description = "`unsupported_media_type`: Content-Type is not application/json", body = crate::openapi::ErrorBody),
+              (status = 422, description = "`batch_too_large`: more than 100 operations", body = crate::openapi::ErrorBody),
+              (status = 429, description = "`rate_limited`: too many syncs from this device; see Retry-After", body = crate::openapi::ErrorBody)))]
 pub async fn sync_push(
     State(state): State<AppState>,
     headers: HeaderMap,
