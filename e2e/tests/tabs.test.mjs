@@ -47,3 +47,30 @@ test('two tabs see each other at once and never send an operation twice', async 
   assert.deepEqual(Object.keys(state.applied).sort(), [...pushed].sort());
   await context.close();
 });
+
+test('two tabs offline take turns backing off instead of waking each other', async () => {
+  const context = await phone(browser);
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  for (const page of [a, b]) {
+    await page.goto(`${server.base}/beauty.html?lang=en`);
+    await ready(page, 'siyu-checkin');
+  }
+  await synced(a);
+  await synced(b);
+  const attempts = [];
+  context.on('request', (request) => {
+    if (request.url().endsWith('/v1/sync')) attempts.push(Date.now());
+  });
+  await context.setOffline(true);
+  await a.locator('siyu-checkin button.primary.big').click();
+  await new Promise((done) => setTimeout(done, 8_000));
+  // One tab backing off 1, 2, 4 s tries about four times in 8 s; the two tabs used to wake
+  // each other on every failure, ~100 attempts a second.
+  assert.ok(attempts.length <= 8, `${attempts.length} sync attempts in 8 s offline`);
+  assert.ok(attempts.length >= 1, 'the pending check-in was tried');
+  await context.setOffline(false);
+  await synced(a);
+  await synced(b);
+  assert.equal(await b.locator('siyu-wallet .amount').getAttribute('data-balance'), '5');
+  await context.close();
+});

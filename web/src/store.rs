@@ -10,7 +10,9 @@
 //! - in batches of the oldest pending operations, rebasing what is left on the server's answer;
 //! - from one tab at a time: a lock in `localStorage` with an expiry names the tab that syncs;
 //!   the others see its results through `storage` events. Operation ids make a double send
-//!   harmless anyway (the server answers `duplicate`), the lock just avoids it.
+//!   harmless anyway (the server answers `duplicate`), the lock just avoids it. A tab whose
+//!   sync failed keeps the lock through its back-off, so that the others do not each try at
+//!   once; a tab that closes lets go at once.
 //!
 //! **Known limit:** `localStorage` has no compare-and-swap, so two tabs acting within the same
 //! few milliseconds could each write the outbox over the other's; the lock and the short
@@ -33,6 +35,8 @@ use crate::member::{Member, Rule, SyncAnswer};
 
 /// How long a tab's sync lock lasts unless renewed, in ms.
 const SYNC_LOCK_MS: i64 = 15_000;
+/// How long a lock held through a back-off outlasts the holder's own retry, in ms.
+const SYNC_LOCK_MARGIN_MS: i64 = 1_000;
 /// The first back-off after a failed sync, in ms.
 const RETRY_FIRST_MS: u32 = 1_000;
 /// The longest back-off, in ms.
@@ -750,7 +754,10 @@ impl Store {
     }
 
     fn finish_sync(self: &Rc<Self>, outcome: Result<(), SyncStop>) {
-        self.release_lock();
+        let failed = matches!(
+            outcome,
+            Err(SyncStop::Offline | SyncStop::RetryAfter(_) | SyncStop::Refused(_))
+        );
         let mut inner = self.inner.borrow_mut();
         inner.syncing = false;
         let pending = inner
@@ -778,6 +785,13 @@ impl Store {
                 Some(next_backoff(&mut inner.retry_ms))
             }
         };
+        // After a failure this tab keeps the lock through its back-off: released, the other
+        // tabs (woken by the release) would each try at once, fail, release in turn and wake
+        // the first again — two tabs offline sent ~100 attempts a second between them.
+        match (failed, wait_ms) {
+            (true, Some(ms)) => self.hold_lock(ms),
+            _ => self.release_lock(),
+        }
         if let Some(ms) = wait_ms {
             let weak = Rc::downgrade(self);
             inner.retry = Some(Timeout::new(ms, move || {
@@ -969,6 +983,19 @@ impl Store {
             Some(lock) if lock.tab != self.tab => Err(SyncStop::Locked(lock.until)),
             _ => Ok(()),
         }
+    }
+
+    /// Keeps this tab's lock for `ms` more (its retry comes first); the other tabs wait.
+    fn hold_lock(&self, ms: u32) {
+        let key = self.key("lock");
+        if browser::load::<SyncLock>(&key).is_some_and(|l| l.tab != self.tab) {
+            return;
+        }
+        let lock = SyncLock {
+            tab: self.tab.clone(),
+            until: browser::device_now() + i64::from(ms) + SYNC_LOCK_MARGIN_MS,
+        };
+        browser::save(&key, &lock);
     }
 
     fn release_lock(&self) {
