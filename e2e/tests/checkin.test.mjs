@@ -155,3 +155,44 @@ test('a check-in the server refuses is explained, and its points are taken back'
   assert.equal(balance(state), 0);
   await context.close();
 });
+
+test('a redemption the server refuses (the last one taken meanwhile) is undone, not left as a success', async () => {
+  const member = `m-vip-${Date.now()}`;
+  const token = server.memberToken('glow', member);
+  await server.session('glow-skin', { memberToken: token });
+  await server.credit('glow', member, 'glow-skin', `order-${member}`, 200_000);
+
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-wallet');
+  await page.evaluate((t) => window.Siyu.identify(t), token);
+  const wallet = page.locator('siyu-wallet');
+  await wallet.locator('.amount[data-balance="2000"]').waitFor();
+
+  // Offline, the customer redeems the only VIP facial: accepted on the phone at once.
+  await page.route('**/v1/s*', (route) => route.abort('internetdisconnected'));
+  await wallet.locator('li[data-reward="vip-facial"] button').click();
+  await wallet.locator('.dialog button.primary').click();
+  await wallet.locator('.celebrate').waitFor();
+  assert.equal(await wallet.locator('.amount').getAttribute('data-balance'), '0');
+
+  // Meanwhile another member takes it.
+  const rival = `m-rival-${Date.now()}`;
+  const rivalToken = server.memberToken('glow', rival);
+  const rivalSession = await server.session('glow-skin', { memberToken: rivalToken });
+  await server.credit('glow', rival, 'glow-skin', `order-${rival}`, 200_000);
+  const taken = await server.sync(rivalSession.token, 'glow-skin', [
+    { id: `r-${rival}`, occurred_at: Date.now(), op: { type: 'redeem', reward: 'vip-facial' } },
+  ]);
+  assert.equal(taken.results[0].status, 'accepted', JSON.stringify(taken.results[0]));
+
+  await page.unroute('**/v1/s*');
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  const notice = wallet.locator('.notice');
+  await notice.waitFor({ timeout: 20_000 });
+  assert.match(await notice.textContent(), /it has run out/);
+  await wallet.locator('.amount[data-balance="2000"]').waitFor();
+  assert.equal(await wallet.locator('.celebrate').count(), 0, 'the success no longer shows');
+  await context.close();
+});

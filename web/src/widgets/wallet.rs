@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use siyu_core::ids::RewardId;
+use siyu_core::ids::{OpId, RewardId};
 use siyu_core::locale::Locale;
 use siyu_core::op::Op;
 use siyu_core::view::RewardView;
@@ -24,8 +24,8 @@ const HISTORY_LINES_FOLDED: usize = 5;
 pub struct WalletFlow {
     /// The reward whose redemption awaits confirmation.
     pub confirming: Option<RewardId>,
-    /// The last redemption's result.
-    pub result: Option<Result<RewardId, Rejection>>,
+    /// The last redemption's result (accepted here: the reward and the operation's id).
+    pub result: Option<Result<(RewardId, OpId), Rejection>>,
     /// Whether the whole history is shown.
     pub history_open: bool,
     store: Option<StoreHandle>,
@@ -75,7 +75,7 @@ impl Reducible for WalletFlow {
                     let op = Op::Redeem {
                         reward: reward.clone(),
                     };
-                    next.result = Some(store.perform(op, origin).map(|_| reward));
+                    next.result = Some(store.perform(op, origin).map(|a| (reward, a.op)));
                 }
             }
             WalletAction::Dismiss => {
@@ -149,6 +149,16 @@ pub fn wallet_widget(props: &WidgetProps) -> Html {
             .reward(id)
             .map_or_else(|| id.to_string(), |r| r.name.get(locale).to_owned())
     };
+    // A redemption accepted here that the server then refused (the stock taken meanwhile by
+    // another customer) was rolled back out of the member's operations: it no longer shows as
+    // a success, and the store's notice says why.
+    let undone = |result: &Result<(RewardId, OpId), Rejection>| {
+        result.as_ref().is_ok_and(|(_, op)| {
+            props
+                .store
+                .with_member(|member, _| !member.local().applied.contains_key(op))
+        })
+    };
     let dialog = flow.confirming.as_ref().and_then(|id| {
         let reward = campaign.reward(id)?;
         let text = i18n::redeem_question(
@@ -184,10 +194,10 @@ pub fn wallet_widget(props: &WidgetProps) -> Html {
                     <p class="expiring">{ i18n::expiring(locale, e.points, e.last_day) }</p>
                 }) }
             </div>
-            if let Some(result) = &flow.result {
+            if let Some(result) = flow.result.as_ref().filter(|r| !undone(r)) {
                 <div class={classes!(if result.is_ok() { "celebrate" } else { "error" })} role="alert">
                     <p>{ match result {
-                        Ok(id) => i18n::redeemed(locale, &reward_name(id)),
+                        Ok((id, _)) => i18n::redeemed(locale, &reward_name(id)),
                         Err(rejection) => i18n::cannot(locale, &i18n::why_local(locale, rejection)),
                     } }</p>
                     <button type="button" class="link" onclick={on_dismiss}>{ u.dismiss }</button>
