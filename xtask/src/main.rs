@@ -13,6 +13,7 @@ mod js_pkg;
 mod summary;
 mod test_cmd;
 mod toolchain;
+mod wasm_names;
 mod web;
 
 use std::process::ExitCode;

@@ -136,6 +136,13 @@ pub fn build_site() -> anyhow::Result<()> {
             path.display()
         );
     }
+    // wasm-bindgen's import names (`__wbg_<name>_<hash>`) cut to a letter or two in the wasm
+    // and the glue alike (wasm_names.rs).
+    crate::wasm_names::shorten(
+        &wasm_opt_bin(),
+        &exec::repo_root().join(DIST).join("siyu-web_bg.wasm"),
+        &exec::repo_root().join(DIST).join("siyu-web.js"),
+    )?;
     // Trunk minifies neither wasm-bindgen's glue nor the copied loader: every landing page
     // downloads both (glue 8.5 -> 6.2 KB gzip, loader 1.4 -> 0.7 KB).
     for file in ["siyu-web.js", "siyu.js"] {
