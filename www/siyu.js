@@ -76,6 +76,21 @@ for (const kind of ['quiz', 'checkin', 'wallet']) {
   }
 }
 
+// A picture that failed while offline (a service worker cannot hold every one) loads again
+// once the network is back: setting `src` again retries a broken image. `online` may come a
+// moment before requests get through, so pictures still broken are tried again later (1, 2,
+// 4 … 32 s after).
+function retryPictures(delay) {
+  let broken = 0;
+  for (const el of document.querySelectorAll('siyu-quiz, siyu-checkin, siyu-wallet')) {
+    for (const img of el.shadowRoot ? el.shadowRoot.querySelectorAll('img') : []) {
+      if (img.complete && !img.naturalWidth && img.src) { broken += 1; img.src = img.src; }
+    }
+  }
+  if (broken && delay <= 32000 && navigator.onLine) setTimeout(() => retryPictures(delay * 2), delay);
+}
+addEventListener('online', () => retryPictures(1000));
+
 window.Siyu = window.Siyu || {
   version: 1,
   ready: wasm.then(() => undefined),

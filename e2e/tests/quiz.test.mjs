@@ -1,10 +1,11 @@
 // The quiz against the real server: outcome, tags and points equal the server's state; a
-// reload resumes; a keyboard-only run; the room quiz's pictures.
+// reload resumes; a keyboard-only run; arrow keys between options; the room quiz's pictures;
+// no state of any widget makes a 360 px page scroll sideways.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, balance } from '../lib/server.mjs';
 import { launch, phone, watch, ready, synced, sessionToken, recordEvents, events } from '../lib/browser.mjs';
-import { SKIN_PATH, ROOM_PATH, answerByTapping, answerByKeyboard } from '../lib/quiz.mjs';
+import { SKIN_PATH, ROOM_PATH, answerByTapping, answerByKeyboard, focused, tabTo } from '../lib/quiz.mjs';
 
 let server;
 let browser;
@@ -94,3 +95,138 @@ test('the room quiz shows pictures and ends with a style', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('arrow keys move focus between the options of a question, wrapping, without choosing', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  const problems = watch(page);
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-quiz');
+  const quiz = page.locator('siyu-quiz');
+  const options = await quiz.locator('.options button').evaluateAll((buttons) => buttons.map((b) => b.dataset.option));
+  assert.ok(options.length >= 3, options.join());
+  const on = (option) => new RegExp(`\\[option=${option}\\]$`);
+  await tabTo(page, on(options[0]));
+  for (const [key, at] of [['ArrowDown', 1], ['ArrowRight', 2], ['ArrowUp', 1], ['ArrowLeft', 0],
+    ['ArrowUp', options.length - 1], ['ArrowDown', 0], ['ArrowDown', 1]]) {
+    await page.keyboard.press(key);
+    assert.match(await focused(page), on(options[at]), `after ${key}`);
+  }
+  assert.equal(await quiz.locator('[aria-pressed="true"]').count(), 0, 'moving focus chooses nothing');
+  assert.equal(await quiz.locator('.count').textContent(), 'Question 1 of 8');
+  await page.keyboard.press('Enter');
+  await quiz.locator('.count', { hasText: 'Question 2 of' }).waitFor();
+  await quiz.locator('.actions .secondary').click();
+  await quiz.locator(`button[data-option="${options[1]}"][aria-pressed="true"]`).waitFor();
+
+  // The scale's steps are a group too; Backspace still goes back from it.
+  await answerByTapping(page, SKIN_PATH, 6);
+  const steps = await quiz.locator('button.step').evaluateAll((buttons) => buttons.map((b) => b.dataset.value));
+  await tabTo(page, /button\.step/);
+  assert.match(await focused(page), new RegExp(`\\[value=${steps[0]}\\]$`));
+  await page.keyboard.press('ArrowRight');
+  assert.match(await focused(page), new RegExp(`\\[value=${steps[1]}\\]$`));
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  assert.match(await focused(page), new RegExp(`\\[value=${steps.at(-1)}\\]$`));
+  await page.keyboard.press('3');
+  await quiz.locator('button.step[data-value="3"][aria-pressed="true"]').waitFor();
+  const prompt = await quiz.locator('.question').textContent();
+  await page.keyboard.press('Backspace');
+  await page.waitForFunction((before) => document.querySelector('siyu-quiz').shadowRoot.querySelector('.question').textContent !== before, prompt);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+const DAY_MS = 86_400_000;
+const SHANGHAI_MS = 8 * 3_600_000;
+/** The start of today in Asia/Shanghai, the demo campaigns' zone. */
+const startOfToday = () => Math.floor((Date.now() + SHANGHAI_MS) / DAY_MS) * DAY_MS - SHANGHAI_MS;
+
+/** What sticks out sideways: the page wider than the window, or a widget's content wider
+ *  than the widget (which its paint containment would clip rather than scroll). */
+function sideways(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const wide = document.scrollingElement.scrollWidth;
+    if (wide > innerWidth) out.push(`the page is ${wide} px wide in a ${innerWidth} px window`);
+    for (const host of document.querySelectorAll('siyu-quiz, siyu-checkin, siyu-wallet')) {
+      const edge = host.getBoundingClientRect().right;
+      if (edge > innerWidth) out.push(`${host.localName} ends at ${Math.round(edge)} px`);
+      for (const el of host.shadowRoot.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (box.width > 0 && box.right > edge + 0.5) {
+          out.push(`${host.localName} ${el.localName}.${el.getAttribute('class')} ends at ${Math.round(box.right)} px, past ${Math.round(edge)}`);
+        }
+      }
+    }
+    return out.slice(0, 8);
+  });
+}
+
+for (const [tenant, campaign, pageName, path] of [['glow', 'glow-skin', 'beauty', SKIN_PATH], ['nest', 'nest-room', 'nest', ROOM_PATH]]) {
+  for (const lang of ['zh-CN', 'en']) {
+    test(`${pageName} page in ${lang} at 360 px: no question, outcome, calendar, wallet or dialog scrolls sideways`, async () => {
+      // A member who checked in the day before yesterday (so yesterday can be made up or is
+      // frozen, which can be made up too) and
+      // bought enough for a reward, so every dialog can be opened.
+      const member = `m-narrow-${pageName}-${lang}-${Date.now()}`;
+      const token = server.memberToken(tenant, member);
+      const api = await server.session(campaign, { memberToken: token });
+      await server.sync(api.token, campaign, [{ id: `api-${member}`, occurred_at: startOfToday() - DAY_MS - 60_000, op: { type: 'checkin' } }]);
+      await server.credit(tenant, member, campaign, `order-${member}`, 500_000);
+
+      const context = await phone(browser, { locale: lang });
+      const page = await context.newPage();
+      const problems = watch(page);
+      await page.goto(`${server.base}/${pageName}.html?lang=${lang}`);
+      for (const tag of ['siyu-quiz', 'siyu-checkin', 'siyu-wallet']) await ready(page, tag);
+      const quiz = page.locator('siyu-quiz');
+      for (const [i, step] of path.entries()) {
+        // Pictures take their room once loaded.
+        await page.waitForFunction(() => [...document.querySelector('siyu-quiz').shadowRoot.querySelectorAll('img')]
+          .every((img) => img.complete));
+        assert.deepEqual(await sideways(page), [], `question ${i + 1}: ${await quiz.locator('.question').textContent()}`);
+        await answerByTapping(page, [step]);
+      }
+      await quiz.locator('.outcome').waitFor();
+      await page.waitForFunction(() => [...document.querySelector('siyu-quiz').shadowRoot.querySelectorAll('img')]
+        .every((img) => img.complete && img.naturalWidth > 0));
+      assert.deepEqual(await sideways(page), [], 'the outcome');
+
+      await page.evaluate((t) => window.Siyu.identify(t), token);
+      const wallet = page.locator('siyu-wallet');
+      await wallet.locator('.history li', { hasText: lang === 'en' ? 'Purchase' : '购' }).first().waitFor();
+      assert.ok((await wallet.locator('li[data-reward]').count()) >= 3, 'the catalogue is shown');
+      assert.deepEqual(await sideways(page), [], 'the wallet with its history and catalogue');
+
+      const checkin = page.locator('siyu-checkin');
+      await checkin.locator('.calendar button.day').first().click();
+      await checkin.locator('.dialog').waitFor();
+      assert.deepEqual(await sideways(page), [], 'the make-up dialog');
+      await checkin.locator('.dialog button.primary').click();
+      await checkin.locator('.day.made-up').waitFor();
+      await checkin.locator('button.primary.big').click();
+      await checkin.locator('.celebrate').waitFor();
+      assert.deepEqual(await sideways(page), [], 'the calendar after checking in');
+
+      await wallet.locator('li[data-reward] button:not([disabled])').first().click();
+      await wallet.locator('.dialog').waitFor();
+      assert.deepEqual(await sideways(page), [], 'the redeem dialog');
+      await wallet.locator('.dialog button.primary').click();
+      await wallet.locator('.celebrate').waitFor();
+      await synced(page);
+      assert.deepEqual(await sideways(page), [], 'after redeeming');
+
+      // A marketer's layout that sizes its column by the content (here an auto grid column of
+      // a 200 px box): the widgets take the box's width, never more.
+      await page.addStyleTag({ content: 'main.grid{grid-template-columns:auto;width:200px;padding:0;margin:0} main.grid>*{min-width:auto} main.grid>aside{display:none}' });
+      const widths = await page.evaluate(() => [...document.querySelectorAll('siyu-quiz, siyu-checkin, siyu-wallet')]
+        .map((host) => `${host.localName} ${Math.round(host.getBoundingClientRect().width)}`));
+      assert.deepEqual(widths, ['siyu-quiz 200', 'siyu-checkin 200', 'siyu-wallet 200']);
+      assert.deepEqual(await sideways(page), [], 'in a 200 px column sized by its content');
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  }
+}

@@ -3,8 +3,10 @@
 //! in the customer's words, recommendations and the points earned. Answers in progress are
 //! kept in `localStorage`, so a reload resumes where the customer left off.
 //!
-//! Keyboard: every option is a button (Tab, Enter, Space); digits 1–9 choose an option,
-//! Backspace or Alt+← goes back. Touch: a swipe right goes back.
+//! Keyboard: every option is a button (Tab, Enter, Space); ↑/↓ and ←/→ move focus between a
+//! question's options (wrapping, as in a radio group, without choosing: a single choice moves
+//! on when chosen); digits 1–9 choose an option, Backspace or Alt+← goes back. Touch: a swipe
+//! right goes back.
 
 use std::rc::Rc;
 
@@ -16,6 +18,7 @@ use siyu_core::locale::Locale;
 use siyu_core::op::Op;
 use siyu_core::quiz::{self, Answer, Answers};
 use siyu_core::Rejection;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::{use_store, StatusBar, WidgetProps};
@@ -412,6 +415,16 @@ fn questions(props: &QuestionsProps) -> Html {
             } else if key == "Backspace" || (key == "ArrowLeft" && e.alt_key()) {
                 flow.dispatch(QuizAction::Back);
                 e.prevent_default();
+            } else if let Some(forward) = arrow_direction(&key)
+                .filter(|_| !(e.alt_key() || e.ctrl_key() || e.meta_key() || e.shift_key()))
+            {
+                let from = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+                if from.is_some_and(|from| focus_neighbour_option(&from, forward)) {
+                    // The page would scroll otherwise.
+                    e.prevent_default();
+                }
             }
         })
     };
@@ -549,6 +562,37 @@ fn questions(props: &QuestionsProps) -> Html {
             </div>
         </div>
     }
+}
+
+/// Whether an arrow key moves to the next option (`Some(true)`) or the previous one.
+fn arrow_direction(key: &str) -> Option<bool> {
+    match key {
+        "ArrowDown" | "ArrowRight" => Some(true),
+        "ArrowUp" | "ArrowLeft" => Some(false),
+        _ => None,
+    }
+}
+
+/// Moves focus from `from`, an option of a question (a button of its `role="group"`), to the
+/// next option or the previous one, wrapping around. Returns whether `from` was an option.
+fn focus_neighbour_option(from: &web_sys::Element, forward: bool) -> bool {
+    let Some(group) = from
+        .parent_element()
+        .filter(|parent| parent.get_attribute("role").as_deref() == Some("group"))
+    else {
+        return false;
+    };
+    let to = if forward {
+        from.next_element_sibling()
+            .or_else(|| group.first_element_child())
+    } else {
+        from.previous_element_sibling()
+            .or_else(|| group.last_element_child())
+    };
+    if let Some(to) = to.and_then(|to| to.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = to.focus();
+    }
+    true
 }
 
 fn outcome(
