@@ -11,6 +11,17 @@ let browser;
 before(async () => { server = await startServer(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.stop(); });
 
+/** Two tabs of the beauty page in `context`, each loaded and synced. */
+async function twoSyncedTabs(context) {
+  const tabs = [await context.newPage(), await context.newPage()];
+  for (const page of tabs) {
+    await page.goto(`${server.base}/beauty.html?lang=en`);
+    await ready(page, 'siyu-checkin');
+  }
+  for (const page of tabs) await synced(page);
+  return tabs;
+}
+
 test('two tabs see each other at once and never send an operation twice', async () => {
   const context = await phone(browser);
   const pushed = [];
@@ -18,13 +29,7 @@ test('two tabs see each other at once and never send an operation twice', async 
   context.on('requestfinished', (request) => {
     if (request.url().endsWith('/v1/sync')) pushed.push(...JSON.parse(request.postData()).ops.map((op) => op.id));
   });
-  const [a, b] = [await context.newPage(), await context.newPage()];
-  for (const page of [a, b]) {
-    await page.goto(`${server.base}/beauty.html?lang=en`);
-    await ready(page, 'siyu-checkin');
-  }
-  await synced(a);
-  await synced(b);
+  const [a, b] = await twoSyncedTabs(context);
 
   await a.locator('siyu-checkin button.primary.big').click();
   await b.locator('siyu-checkin .streak[data-streak="1"]').waitFor();
@@ -50,13 +55,7 @@ test('two tabs see each other at once and never send an operation twice', async 
 
 test('two tabs offline take turns backing off instead of waking each other', async () => {
   const context = await phone(browser);
-  const [a, b] = [await context.newPage(), await context.newPage()];
-  for (const page of [a, b]) {
-    await page.goto(`${server.base}/beauty.html?lang=en`);
-    await ready(page, 'siyu-checkin');
-  }
-  await synced(a);
-  await synced(b);
+  const [a, b] = await twoSyncedTabs(context);
   const attempts = [];
   context.on('request', (request) => {
     if (request.url().endsWith('/v1/sync')) attempts.push(Date.now());

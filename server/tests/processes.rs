@@ -362,27 +362,25 @@ async fn the_binary_explains_itself_and_refuses_bad_input() {
     let mut bad = common::test_campaign();
     bad["checkin"]["milestones"][1]["checkins"] = json!(9);
     bad["rewards"][0]["cost"] = json!(0);
-    let file = dir.path().join("bad.json");
-    std::fs::write(&file, bad.to_string()).unwrap();
-    let out = Command::new(BINARY)
-        .args(["campaign", "publish", file.to_str().unwrap(), "--db", &db])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Publishes `campaign` through the command line, which must refuse it; returns its stderr.
+    let refused = |campaign: &Value| {
+        let file = dir.path().join("bad.json");
+        std::fs::write(&file, campaign.to_string()).unwrap();
+        let out = Command::new(BINARY)
+            .args(["campaign", "publish", file.to_str().unwrap(), "--db", &db])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let stderr = refused(&bad);
     assert!(
         stderr.contains("checkin.milestones[1].checkins") && stderr.contains("rewards[0].cost"),
         "{stderr}"
     );
     // A shape error (a string where a number goes) names its field, not just a column.
     bad["rewards"][0]["cost"] = json!("lots");
-    std::fs::write(&file, bad.to_string()).unwrap();
-    let out = Command::new(BINARY)
-        .args(["campaign", "publish", file.to_str().unwrap(), "--db", &db])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused(&bad);
     assert!(
         stderr.contains("rewards[0].cost: invalid type: string \"lots\""),
         "{stderr}"
