@@ -121,7 +121,9 @@ test('refused operations throw their rule as the code, with its details', () => 
 
 test('quiz answers of the wrong shape are refused with the rule they break', () => {
   refuses(() => campaign.nextQuestion(5), 'invalid_input', /^answers: invalid type: integer `5`, expected a map/);
-  refuses(() => campaign.progress({ q: { pick: 'a' } }), 'invalid_input', /^answers\.q: unknown variant `pick`/);
+  refuses(() => campaign.progress({ q: { pick: 'a' } }), 'invalid_input',
+    /^answers\.q: unknown field `pick`, expected one of `choice`, `choices`, `scale`/);
+  refuses(() => campaign.progress({ q: {} }), 'invalid_input', /^answers\.q: an answer is an object with exactly one key/);
   const unknown = refuses(() => campaign.checkAnswers({ q9: { choice: 'a' } }), 'invalid_answers',
     'invalid answers: the quiz has no question "q9"');
   assert.deepEqual(unknown.problem, { problem: 'unknown_question', question: 'q9' });
