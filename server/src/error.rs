@@ -173,12 +173,41 @@ where
 {
     type Rejection = AppError;
 
+    /// What `axum::Json` does (Content-Type, body limit, JSON with the path of a bad field),
+    /// and one check more: every body this API reads is an object, and serde would otherwise
+    /// also take a struct written as an array of its values (`["glow-skin"]` as a session).
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if !json_content_type(req.headers()) {
+            return Err(json_rejection(JsonRejection::MissingJsonContentType(
+                Default::default(),
+            )));
+        }
+        let body = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| json_rejection(rejection.into()))?;
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(AppError::bad_request(
+                "invalid_body",
+                "the body must be a JSON object, not an array",
+            ));
+        }
+        match axum::Json::<T>::from_bytes(&body) {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
     }
+}
+
+/// `application/json` or `application/<something>+json`, as `axum::Json` accepts.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<mime::Mime>().ok())
+        .is_some_and(|mime| {
+            mime.type_() == "application"
+                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        })
 }
 
 fn json_rejection(rejection: JsonRejection) -> AppError {

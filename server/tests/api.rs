@@ -444,6 +444,17 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing(backend: Backend) {
         "malformed_json",
         to_pair(raw("{\"version\": 1,").await.unwrap()).await,
     );
+    // A struct written as an array of its values, which serde alone would take.
+    let positional = to_pair(raw(" [1, \"glow-skin\", []]").await.unwrap()).await;
+    assert!(
+        positional.1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("a JSON object"),
+        "{}",
+        positional.1
+    );
+    check(StatusCode::BAD_REQUEST, "invalid_body", positional);
     check(
         StatusCode::BAD_REQUEST,
         "invalid_body",
