@@ -351,9 +351,7 @@ fn write_rows(tx: &Transaction<'_>, key: &MemberKey, rows: &[LogRow]) -> StoreRe
 /// The writer thread's state.
 struct Writer {
     conn: Connection,
-    members: LruCache<MemberKey, MemberLog>,
-    stock: HashMap<CampaignId, Arc<StockTaken>>,
-    devices: LruCache<(CampaignId, String), DeviceRecord>,
+    caches: Caches,
     syncer: mpsc::Sender<Vec<Finish>>,
     shared: Arc<SharedCaches>,
     /// `PRAGMA data_version` when last read: it changes when another connection commits.
@@ -436,9 +434,13 @@ impl Writer {
             conn,
             shared,
             data_version,
-            members: LruCache::new(capacity),
-            stock: HashMap::new(),
-            devices: LruCache::new(NonZeroUsize::new(DEVICE_CACHE_ENTRIES_MAX).expect("non-zero")),
+            caches: Caches {
+                members: LruCache::new(capacity),
+                stock: HashMap::new(),
+                devices: LruCache::new(
+                    NonZeroUsize::new(DEVICE_CACHE_ENTRIES_MAX).expect("non-zero"),
+                ),
+            },
             syncer,
         })
     }
@@ -477,12 +479,7 @@ impl Writer {
             .map_err(StoreError::from)
             .and_then(|tx| {
                 if other_writers_committed(&tx, &mut self.data_version)? {
-                    drop_caches(
-                        &mut self.members,
-                        &mut self.stock,
-                        &mut self.devices,
-                        &self.shared,
-                    );
+                    forget_for_other_writers(&mut self.caches, &self.shared);
                 }
                 Ok(tx)
             });
@@ -496,19 +493,13 @@ impl Writer {
                 return;
             }
         };
-        // Caches live beside the transaction; split the borrows.
-        let mut caches = Caches {
-            members: &mut self.members,
-            stock: &mut self.stock,
-            devices: &mut self.devices,
-        };
         let mut broken = false;
         for job in group {
             if broken {
                 fail(job, StoreError::Unavailable(GROUP_BROKEN.into()));
                 continue;
             }
-            let ran = run_job(&tx, &mut caches, job);
+            let ran = run_job(&tx, &mut self.caches, job);
             finishes.push(ran.finish);
             broken = ran.breaks_group;
         }
@@ -533,27 +524,18 @@ impl Writer {
             }
             Err(e) => {
                 // Cached states may include uncommitted changes: forget them all; the log is the truth.
-                self.members.clear();
-                self.stock.clear();
-                self.devices.clear();
+                self.caches.clear();
                 for finish in finishes {
                     finish(Err(StoreError::Unavailable(e.to_string())));
                 }
             }
         }
     }
-}
 
-impl Writer {
     /// Drops every cache when another connection committed since the last look.
     fn notice_other_writers(&mut self) -> StoreResult<()> {
         if other_writers_committed(&self.conn, &mut self.data_version)? {
-            drop_caches(
-                &mut self.members,
-                &mut self.stock,
-                &mut self.devices,
-                &self.shared,
-            );
+            forget_for_other_writers(&mut self.caches, &self.shared);
         }
         Ok(())
     }
@@ -574,28 +556,30 @@ fn read_data_version(conn: &Connection) -> StoreResult<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
-/// Forgets what the writer and the request side cached: the file is read again.
-fn drop_caches(
-    members: &mut LruCache<MemberKey, MemberLog>,
-    stock: &mut HashMap<CampaignId, Arc<StockTaken>>,
-    devices: &mut LruCache<(CampaignId, String), DeviceRecord>,
-    shared: &SharedCaches,
-) {
-    members.clear();
-    stock.clear();
-    devices.clear();
+/// Forgets what the writer and the request side cached: the file is read again. (A free
+/// function: inside a group the transaction borrows the writer's connection.)
+fn forget_for_other_writers(caches: &mut Caches, shared: &SharedCaches) {
+    caches.clear();
     shared.clear();
     metrics::counter!("siyu_other_writers_seen_total").increment(1);
     tracing::info!("another process wrote the database; cached states are read again");
 }
 
-struct Caches<'a> {
-    members: &'a mut LruCache<MemberKey, MemberLog>,
-    stock: &'a mut HashMap<CampaignId, Arc<StockTaken>>,
-    devices: &'a mut LruCache<(CampaignId, String), DeviceRecord>,
+/// What the writer caches: member states, stock taken, device contacts.
+struct Caches {
+    members: LruCache<MemberKey, MemberLog>,
+    stock: HashMap<CampaignId, Arc<StockTaken>>,
+    devices: LruCache<(CampaignId, String), DeviceRecord>,
 }
 
-impl Caches<'_> {
+impl Caches {
+    /// Forgets everything; the log is the truth.
+    fn clear(&mut self) {
+        self.members.clear();
+        self.stock.clear();
+        self.devices.clear();
+    }
+
     fn member(&mut self, conn: &Connection, key: &MemberKey) -> StoreResult<MemberLog> {
         match self.members.pop(key) {
             Some(log) => Ok(log),
@@ -677,7 +661,7 @@ impl Ran {
 /// savepoint each would cost a statement before and after every job and a copy of every page
 /// it touches. The rare jobs (sessions, binds, erasures, tenants, campaigns) keep a savepoint:
 /// one that fails halfway through its writes then costs only itself, not its group.
-fn run_job(tx: &Transaction<'_>, caches: &mut Caches<'_>, job: Job) -> Ran {
+fn run_job(tx: &Transaction<'_>, caches: &mut Caches, job: Job) -> Ran {
     macro_rules! directly {
         ($reply:ident, $body:expr) => {{
             let changes_before = tx.total_changes();
@@ -752,7 +736,7 @@ fn run_job(tx: &Transaction<'_>, caches: &mut Caches<'_>, job: Job) -> Ran {
 
 fn resolve_member(
     tx: &Transaction<'_>,
-    caches: &mut Caches<'_>,
+    caches: &mut Caches,
     campaign: &CampaignId,
     device: &str,
 ) -> StoreResult<DeviceRecord> {
@@ -763,7 +747,7 @@ fn resolve_member(
 
 fn sync(
     tx: &Transaction<'_>,
-    caches: &mut Caches<'_>,
+    caches: &mut Caches,
     published: &PublishedCampaign,
     job: SyncJob,
     now: Timestamp,
@@ -842,7 +826,7 @@ fn sync(
 
 fn brand(
     tx: &Transaction<'_>,
-    caches: &mut Caches<'_>,
+    caches: &mut Caches,
     published: &PublishedCampaign,
     job: BrandJob,
     now: Timestamp,
@@ -873,7 +857,7 @@ fn brand(
 
 fn bind(
     tx: &Transaction<'_>,
-    caches: &mut Caches<'_>,
+    caches: &mut Caches,
     published: &PublishedCampaign,
     device: &str,
     member: &MemberKey,
@@ -923,7 +907,7 @@ fn bind(
 
 fn register_device(
     tx: &Transaction<'_>,
-    caches: &mut Caches<'_>,
+    caches: &mut Caches,
     campaign: &CampaignId,
     device: &str,
     member: &MemberKey,
@@ -950,7 +934,7 @@ fn register_device(
     Ok(())
 }
 
-fn erase(tx: &Transaction<'_>, caches: &mut Caches<'_>, key: &MemberKey) -> StoreResult<()> {
+fn erase(tx: &Transaction<'_>, caches: &mut Caches, key: &MemberKey) -> StoreResult<()> {
     tx.execute(
         "DELETE FROM ops WHERE campaign = ?1 AND member = ?2",
         params![key.campaign.as_str(), key.member],
