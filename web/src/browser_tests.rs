@@ -511,6 +511,25 @@ fn the_decoder_reads_what_json_parse_makes_and_says_what_is_wrong() {
         }
     );
 
+    // An absent `Option` reads as `None` and an absent field with a default takes it; an
+    // array too short after them is reported by its length, not by an earlier field.
+    let mut without: serde_json::Value = serde_json::from_str(text).unwrap();
+    without.as_object_mut().unwrap().remove("note");
+    assert_eq!(
+        browser::from_json::<Record>(&without.to_string()).map(|r| r.note),
+        Ok(None)
+    );
+    without["pair"] = serde_json::json!([1]);
+    assert_eq!(
+        browser::from_json::<Record>(&without.to_string()).unwrap_err(),
+        "invalid length"
+    );
+    without.as_object_mut().unwrap().remove("count");
+    assert_eq!(
+        browser::from_json::<Record>(&without.to_string()).unwrap_err(),
+        "missing field `count`"
+    );
+
     // Integers: only those JSON.parse held exactly, in the type's range.
     let err = |text: &str| browser::from_json::<u32>(text).unwrap_err();
     assert_eq!(browser::from_json::<u32>("4294967295"), Ok(u32::MAX));

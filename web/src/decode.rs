@@ -89,8 +89,12 @@ impl de::Error for DecodeError {
         DecodeError::found("invalid value", &unexpected)
     }
 
+    /// Serde's sequence reader of a struct says a field is missing this way ([`Fields`]).
     fn invalid_length(_: usize, _: &dyn de::Expected) -> Self {
-        DecodeError::new("invalid length")
+        match ABSENT_FIELD.with(std::cell::Cell::take) {
+            Some(field) => DecodeError::naming("missing field", field),
+            None => DecodeError::new("invalid length"),
+        }
     }
 
     fn unknown_variant(variant: &str, _: &'static [&'static str]) -> Self {
@@ -204,7 +208,6 @@ impl Value {
         Ok(Fields {
             object: self.0.unchecked_into(),
             fields: fields.iter(),
-            value: None,
         })
     }
 
@@ -261,6 +264,10 @@ struct Items {
 impl Items {
     #[inline(never)]
     fn next_item(&mut self) -> Option<Value> {
+        if self.next == self.len {
+            // A short array is reported by its length, not by a struct's field read earlier.
+            ABSENT_FIELD.with(std::cell::Cell::take);
+        }
         (self.next < self.len).then(|| {
             self.next += 1;
             Value(self.array.get(self.next - 1))
@@ -414,14 +421,14 @@ impl<'de> de::Deserializer<'de> for Value {
     }
 
     /// A struct reads its own fields by name, so that fields it does not know cost nothing and
-    /// are passed over.
+    /// are passed over; they go to serde's sequence reader ([`Fields`] says why).
     fn deserialize_struct<V: de::Visitor<'de>>(
         self,
         _: &'static str,
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DecodeError> {
-        visitor.visit_map(self.fields(fields)?)
+        visitor.visit_seq(self.fields(fields)?)
     }
 
     fn deserialize_enum<V: de::Visitor<'de>>(
@@ -513,52 +520,71 @@ fn take_pending(pending: &mut Option<Value>) -> Result<Value, DecodeError> {
         .ok_or_else(|| DecodeError::new("a value was read before its key"))
 }
 
-/// A struct's own fields, looked up by name; a field that is absent is left to serde's
-/// default or its "missing field" error.
+/// A struct's own fields, looked up by name and handed to serde's derived reader in the
+/// order the struct declares them.
+///
+/// Why a sequence and not a map: serde derives two readers for every struct, one for maps
+/// (it matches each key against the field names, checks for duplicates and for missing
+/// fields) and one for sequences (each field in turn). Only the one this deserializer calls
+/// is compiled; the sequence reader is the smaller by far, and the names are already known
+/// here, so the struct's field-name matching and its duplicate checks never reach the wasm.
+///
+/// An absent field (`undefined`) is offered to its type as an absent value: an `Option`
+/// reads it as `None`; any other type refuses it, and then the field is reported missing to
+/// serde, which takes the field's `#[serde(default)]` or says which field is missing.
 struct Fields {
     object: PlainObject,
     fields: std::slice::Iter<'static, &'static str>,
-    value: Option<Value>,
 }
 
 impl Fields {
-    /// The next field the object has, its value kept for `next_value_seed`. Not generic, and
-    /// kept out of line: inlined, this loop and its two calls into JavaScript were copied into
-    /// every struct's derived reader.
+    /// The next field's value, `undefined` when the object lacks it. Not generic, and kept
+    /// out of line: inlined, the lookup into JavaScript was copied into every struct's
+    /// derived reader.
     #[inline(never)]
-    fn next_present(&mut self) -> Option<&'static str> {
-        for &field in &mut self.fields {
-            let value = self.object.get(field);
-            // `JSON.parse` never makes `undefined`: it means the key is absent.
-            if !value.is_undefined() {
-                self.value = Some(Value(value));
-                return Some(field);
-            }
-        }
-        None
+    fn next_field(&mut self) -> Option<(&'static str, Value)> {
+        let field = self.fields.next()?;
+        Some((field, Value(self.object.get(field))))
+    }
+
+    /// Notes `field` as the one serde will report missing, if it has no default.
+    #[cold]
+    fn absent(field: &'static str) {
+        ABSENT_FIELD.with(|absent| absent.set(Some(field)));
     }
 }
 
-impl<'de> de::MapAccess<'de> for Fields {
+thread_local! {
+    /// The last field found absent, for the "missing field" message: serde's sequence
+    /// reader reports a missing field by its position only (`invalid_length`).
+    static ABSENT_FIELD: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
+}
+
+impl<'de> de::SeqAccess<'de> for Fields {
     type Error = DecodeError;
 
-    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
         &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, DecodeError> {
-        match self.next_present() {
-            Some(field) => seed
-                .deserialize(de::value::BorrowedStrDeserializer::new(field))
-                .map(Some),
-            None => Ok(None),
+        seed: T,
+    ) -> Result<Option<T::Value>, DecodeError> {
+        let Some((field, value)) = self.next_field() else {
+            return Ok(None);
+        };
+        // `JSON.parse` never makes `undefined`: it means the key is absent.
+        let absent = value.0.is_undefined();
+        match seed.deserialize(value) {
+            Ok(read) => Ok(Some(read)),
+            // The type does not take an absent value: the field is missing.
+            Err(_) if absent => {
+                Fields::absent(field);
+                Ok(None)
+            }
+            Err(error) => Err(error),
         }
     }
 
-    fn next_value_seed<V: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, DecodeError> {
-        read_pending(&mut self.value, seed)
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.fields.len())
     }
 }
 
