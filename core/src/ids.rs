@@ -18,7 +18,12 @@ pub enum IdError {
     #[error("an id must be at most {ID_BYTES_MAX} characters, this one has {0}")]
     TooLong(usize),
     /// A character outside the allowed set.
-    #[error("an id may only contain letters, digits, '_', '-', '.', ':' (found {0:?})")]
+    // The character and its code point rather than `{0:?}`: char's Debug escaping brings
+    // std's tables of printable characters into the widgets' wasm (3 KB raw).
+    #[error(
+        "an id may only contain letters, digits, '_', '-', '.', ':' (found '{0}', U+{code:04X})",
+        code = u32::from(*.0)
+    )]
     BadCharacter(char),
 }
 

@@ -424,7 +424,7 @@ mod tests {
         );
         check_decode_error(
             r#"{"id":"a b","occurred_at":1,"op":{"type":"checkin"}}"#,
-            "op.id: an id may only contain letters, digits, '_', '-', '.', ':' (found ' ')",
+            "op.id: an id may only contain letters, digits, '_', '-', '.', ':' (found ' ', U+0020)",
         );
         check_decode_error(
             r#"{"id":"a","occurred_at":"soon","op":{"type":"checkin"}}"#,
