@@ -93,9 +93,10 @@ pub struct Campaign {
     /// Look of the widgets.
     #[serde(default)]
     pub theme: Theme,
-    /// The quiz, if the campaign has one.
+    /// The quiz, if the campaign has one. Shared: the quiz widget holds it for as long as a
+    /// customer answers, and compares it by pointer instead of by value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quiz: Option<Quiz>,
+    pub quiz: Option<Arc<Quiz>>,
     /// How purchases earn and when points expire.
     #[serde(default)]
     pub points: PointsRules,

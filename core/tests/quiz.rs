@@ -74,7 +74,7 @@ fn equal_scores_go_to_the_outcome_listed_first() {
 #[test]
 fn no_positive_score_falls_back() {
     let campaign = common::shanghai();
-    let mut quiz = campaign.quiz.clone().unwrap();
+    let mut quiz = campaign.quiz.as_deref().unwrap().clone();
     // Make "never" score nothing positive anywhere.
     quiz.questions[0].options[1].scores.clear();
     let given = answers(json!({"shine": {"choice": "never"}, "sting": {"scale": 1}}));

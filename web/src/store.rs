@@ -444,12 +444,12 @@ impl Store {
         if let Some((json, etag)) = fetched {
             if let Ok(campaign) = browser::from_json::<Campaign>(&json) {
                 browser::save(&self.key("campaign"), &CachedCampaign { etag, json });
-                let changed = self
-                    .inner
-                    .borrow()
-                    .member
-                    .as_ref()
-                    .is_none_or(|m| **m.campaign() != campaign);
+                // A published revision's content never changes (the server refuses the same
+                // revision with other content): the id and revision say whether it is new.
+                let changed = self.inner.borrow().member.as_ref().is_none_or(|m| {
+                    let held = m.campaign();
+                    held.id != campaign.id || held.revision != campaign.revision
+                });
                 if changed {
                     self.set_campaign(campaign);
                 }

@@ -7,6 +7,7 @@ use siyu_core::ledger::{Entry, Movement, Reason};
 use siyu_core::op::{apply, Actor, ClientOp, Context, Op};
 use siyu_core::quiz::Answers;
 use siyu_core::{Campaign, LocalDay, MemberState, Timestamp};
+use std::sync::Arc;
 
 /// Entries in the replay benchmark.
 pub const REPLAY_ENTRIES: usize = 1_000_000;
@@ -47,7 +48,7 @@ pub fn ledger_entries(count: usize) -> Vec<Entry> {
 /// of answers through its branches.
 pub fn twelve_question_quiz() -> (Campaign, Answers) {
     let mut campaign = siyu_core::demo::beauty();
-    let quiz = campaign.quiz.as_mut().unwrap();
+    let quiz = Arc::make_mut(campaign.quiz.as_mut().unwrap());
     let template = quiz
         .questions
         .iter()

@@ -9,6 +9,7 @@
 //! right goes back.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use siyu_core::campaign::{Question, QuestionKind, Quiz};
@@ -39,7 +40,7 @@ pub struct QuizDraft {
 /// The quiz widget's state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuizFlow {
-    quiz: Rc<Quiz>,
+    quiz: Arc<Quiz>,
     /// Answers and the question on screen (`at == None`: every shown question is answered).
     pub draft: QuizDraft,
     /// The answer being put together for the question on screen.
@@ -73,7 +74,7 @@ impl QuizFlow {
     /// The flow for `quiz`, resuming `draft`. `store` is where the submission goes (none in
     /// unit tests of the navigation).
     pub fn new(
-        quiz: Rc<Quiz>,
+        quiz: Arc<Quiz>,
         draft: QuizDraft,
         store: Option<StoreHandle>,
         host: Option<web_sys::HtmlElement>,
@@ -299,7 +300,7 @@ pub fn quiz_widget(props: &WidgetProps) -> Html {
             heading,
         ),
         (Some(quiz), None) => html! {
-            <Questions quiz={Rc::new(quiz.clone())} widget={props.clone()} />
+            <Questions quiz={quiz.clone()} widget={props.clone()} />
         },
     };
     html! {
@@ -311,10 +312,18 @@ pub fn quiz_widget(props: &WidgetProps) -> Html {
 }
 
 /// Properties of [`Questions`].
-#[derive(Debug, Clone, PartialEq, Properties)]
+#[derive(Debug, Clone, Properties)]
 pub struct QuestionsProps {
-    pub quiz: Rc<Quiz>,
+    pub quiz: Arc<Quiz>,
     pub widget: WidgetProps,
+}
+
+/// The quiz by pointer: the campaign shares it, and a campaign revision's content never changes
+/// (a deep comparison of quizzes was 1.7 KB of the wasm).
+impl PartialEq for QuestionsProps {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.quiz, &other.quiz) && self.widget == other.widget
+    }
 }
 
 /// The questions, one at a time.
@@ -671,7 +680,7 @@ mod tests {
     fn flow() -> QuizFlow {
         let campaign = siyu_core::demo::beauty();
         QuizFlow::new(
-            Rc::new(campaign.quiz.expect("the beauty campaign has a quiz")),
+            campaign.quiz.expect("the beauty campaign has a quiz"),
             QuizDraft::default(),
             None,
             None,
