@@ -567,3 +567,30 @@ fn the_decoder_reads_what_json_parse_makes_and_says_what_is_wrong() {
         LocalDay::parse("2026-02-30").unwrap_err().to_string()
     );
 }
+
+#[wasm_bindgen_test]
+fn the_shipped_stylesheet_is_the_source_stylesheet_without_comments() {
+    // The browser parses both: every rule must come out the same (build.rs only drops
+    // comments and white space, and keeps quoted strings such as `content: "● "` whole).
+    let rules = |css: &str| -> Vec<String> {
+        let sheet = web_sys::CssStyleSheet::new().unwrap();
+        sheet.replace_sync(css).unwrap();
+        let list = js_sys::Reflect::get(&sheet, &"cssRules".into()).unwrap();
+        js_sys::Array::from(&list)
+            .iter()
+            .map(|rule| {
+                js_sys::Reflect::get(&rule, &"cssText".into())
+                    .unwrap()
+                    .as_string()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let source = include_str!("widgets.css");
+    assert!(crate::embed::STYLESHEET.len() < source.len() * 95 / 100);
+    assert!(!crate::embed::STYLESHEET.contains("/*"));
+    let shipped = rules(crate::embed::STYLESHEET);
+    assert!(shipped.len() > 50, "{} rules", shipped.len());
+    assert!(shipped.iter().any(|rule| rule.contains(r#"content: "● ""#)));
+    assert_eq!(shipped, rules(source));
+}

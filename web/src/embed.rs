@@ -16,7 +16,8 @@ use crate::store::{self, StoreHandle, WidgetKind};
 use crate::widgets::app::{App, AppProps};
 
 /// The widgets' stylesheet.
-pub const STYLESHEET: &str = include_str!("widgets.css");
+/// `src/widgets.css` without its comments (`build.rs`).
+pub const STYLESHEET: &str = include_str!(concat!(env!("OUT_DIR"), "/widgets.min.css"));
 
 thread_local! {
     static SHEET: RefCell<Option<web_sys::CssStyleSheet>> = const { RefCell::new(None) };
