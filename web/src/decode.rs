@@ -208,6 +208,7 @@ impl Value {
         Ok(Fields {
             object: self.0.unchecked_into(),
             fields: fields.iter(),
+            absent: None,
         })
     }
 
@@ -535,27 +536,41 @@ fn take_pending(pending: &mut Option<Value>) -> Result<Value, DecodeError> {
 struct Fields {
     object: PlainObject,
     fields: std::slice::Iter<'static, &'static str>,
+    /// The field just read, when the object lacks it.
+    absent: Option<&'static str>,
 }
 
 impl Fields {
-    /// The next field's value, `undefined` when the object lacks it. Not generic, and kept
-    /// out of line: inlined, the lookup into JavaScript was copied into every struct's
-    /// derived reader.
+    /// The next field's value (`undefined` when the object lacks it), and whether the object
+    /// lacks it. Not generic, and kept out of line: inlined, the lookups into JavaScript were
+    /// copied into every struct's derived reader.
     #[inline(never)]
-    fn next_field(&mut self) -> Option<(&'static str, Value)> {
+    fn next_field(&mut self) -> Option<Value> {
         let field = self.fields.next()?;
-        Some((field, Value(self.object.get(field))))
+        let value = self.object.get(field);
+        // `JSON.parse` never makes `undefined`: it means the key is absent.
+        self.absent = value.is_undefined().then_some(field);
+        Some(Value(value))
     }
 
-    /// Notes `field` as the one serde will report missing, if it has no default.
-    #[cold]
-    fn absent(field: &'static str) {
-        ABSENT_FIELD.with(|absent| absent.set(Some(field)));
+    /// What the field's type said of its value: when the field is absent and its type does
+    /// not take an absent value (only `Option` does), the field is missing (`Ok`), for serde
+    /// to take its default or to say it is missing; otherwise the error stands. Out of line for
+    /// the same reason as [`Fields::next_field`].
+    #[inline(never)]
+    fn missing_or(&self, error: DecodeError) -> Result<(), DecodeError> {
+        match self.absent {
+            Some(field) => {
+                ABSENT_FIELD.with(|absent| absent.set(Some(field)));
+                Ok(())
+            }
+            None => Err(error),
+        }
     }
 }
 
 thread_local! {
-    /// The last field found absent, for the "missing field" message: serde's sequence
+    /// The last field found missing, for the "missing field" message: serde's sequence
     /// reader reports a missing field by its position only (`invalid_length`).
     static ABSENT_FIELD: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
 }
@@ -567,19 +582,12 @@ impl<'de> de::SeqAccess<'de> for Fields {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, DecodeError> {
-        let Some((field, value)) = self.next_field() else {
+        let Some(value) = self.next_field() else {
             return Ok(None);
         };
-        // `JSON.parse` never makes `undefined`: it means the key is absent.
-        let absent = value.0.is_undefined();
         match seed.deserialize(value) {
             Ok(read) => Ok(Some(read)),
-            // The type does not take an absent value: the field is missing.
-            Err(_) if absent => {
-                Fields::absent(field);
-                Ok(None)
-            }
-            Err(error) => Err(error),
+            Err(error) => self.missing_or(error).map(|()| None),
         }
     }
 
