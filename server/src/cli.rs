@@ -366,11 +366,22 @@ pub async fn main() -> anyhow::Result<()> {
                     }
                     anyhow::bail!("campaign not published");
                 }
-                Err(siyu_core::campaign::CampaignError::Malformed(message)) => anyhow::bail!(
-                    "{}: {}",
-                    file.display(),
-                    crate::routes::admin::malformed_with_path(&text, message)
-                ),
+                Err(siyu_core::campaign::CampaignError::Malformed(message)) => {
+                    match crate::campaign_shape::shape_problems(&text) {
+                        Some(problems) if !problems.is_empty() => {
+                            eprintln!(
+                                "{} is not of the campaign's shape ({} problem(s)):",
+                                file.display(),
+                                problems.len()
+                            );
+                            for problem in &problems {
+                                eprintln!("  {problem}");
+                            }
+                            anyhow::bail!("campaign not published");
+                        }
+                        _ => anyhow::bail!("{}: {message}", file.display()),
+                    }
+                }
                 Err(other) => anyhow::bail!("{}: {other}", file.display()),
             };
             let store = open_store(&db.db).await?;

@@ -26,6 +26,8 @@ pub enum AppError {
         code: &'static str,
         /// What is wrong.
         message: String,
+        /// Every problem with its place, for campaign documents of the wrong shape.
+        problems: Vec<Problem>,
     },
     /// No credentials, or credentials that do not verify.
     #[error("{message}")]
@@ -94,6 +96,7 @@ impl AppError {
         Self::BadRequest {
             code,
             message: message.into(),
+            problems: Vec::new(),
         }
     }
 
@@ -144,7 +147,7 @@ impl IntoResponse for AppError {
             other => other.to_string(),
         };
         let mut body = json!({"error": {"code": code, "message": message}});
-        if let Self::Unprocessable { problems, .. } = &self {
+        if let Self::Unprocessable { problems, .. } | Self::BadRequest { problems, .. } = &self {
             if !problems.is_empty() {
                 body["error"]["problems"] = json!(problems);
             }

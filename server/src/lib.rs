@@ -4,6 +4,7 @@
 //! [`app`].
 
 pub mod auth;
+pub mod campaign_shape;
 pub mod cli;
 pub mod clock;
 pub mod error;

@@ -27,8 +27,9 @@ pub struct ErrorDetail {
     pub code: String,
     /// What is wrong, for people.
     pub message: String,
-    /// Every problem of an invalid campaign (422 `invalid_campaign`), each with its path such
-    /// as `rewards[0].cost`; absent on other errors.
+    /// Every problem of a campaign document, each with its path such as `rewards[0].cost`:
+    /// of an invalid campaign (422 `invalid_campaign`) or one of the wrong shape (400
+    /// `malformed_campaign`, when it is a JSON object); absent on other errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problems: Option<Vec<Problem>>,
 }

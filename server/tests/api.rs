@@ -1650,6 +1650,43 @@ async fn a_campaign_of_the_wrong_shape_is_refused_with_the_path_of_the_field() {
         );
         assert!(message.starts_with(expected), "{message}");
     }
+
+    // Every broken section is listed, each with its place, not only the first serde met.
+    let mut several = common::test_campaign();
+    several["revision"] = json!(2);
+    several["rewards"][0]["cost"] = json!("lots");
+    several["rewards"][2]["name"] = json!(7);
+    several["checkin"]["colour"] = json!("red");
+    several.as_object_mut().unwrap().remove("starts_on");
+    let response = server
+        .http
+        .put(format!("{}/v1/admin/campaigns/glow-skin", server.base))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .body(several.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    let paths: Vec<&str> = body["error"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        ["", "checkin.colour", "rewards[0].cost", "rewards[2].name"],
+        "{body}"
+    );
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("missing field `starts_on`")
+            && message.ends_with("(and 3 more: see problems)"),
+        "{message}"
+    );
+
     let (_, live) = server
         .call(Method::GET, "/v1/campaigns/glow-skin", None, None)
         .await;

@@ -584,3 +584,52 @@ async fn tenant_update_changes_origins_and_rotates_the_admin_key_of_a_running_se
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// `campaign publish` of a document of the wrong shape lists every problem with its place, and
+/// publishes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_publish_lists_every_shape_problem_and_publishes_nothing() {
+    let db = Database::fresh(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    provision(&db.url, dir.path());
+    let publish = |campaign: &Value| {
+        let file = dir.path().join("campaign-r2.json");
+        std::fs::write(&file, campaign.to_string()).unwrap();
+        Command::new(BINARY)
+            .args([
+                "campaign",
+                "publish",
+                file.to_str().unwrap(),
+                "--db",
+                &db.url,
+            ])
+            .output()
+            .unwrap()
+    };
+    let mut campaign = common::test_campaign();
+    campaign["revision"] = json!(2);
+    let mut broken = campaign.clone();
+    broken["rewards"][0]["cost"] = json!("lots");
+    broken["checkin"]["colour"] = json!("red");
+    let out = publish(&broken);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("2 problem(s)"), "{stderr}");
+    assert!(
+        stderr.contains("  checkin.colour: unknown field `colour`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  rewards[0].cost: invalid type: string \"lots\""),
+        "{stderr}"
+    );
+    // Revision 2 was not taken: the valid document publishes as revision 2.
+    let out = publish(&campaign);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let published: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(published["revision"], 2);
+}

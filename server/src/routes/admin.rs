@@ -70,7 +70,7 @@ pub struct Published {
     params(("id" = String, Path, description = "campaign id; must equal the document's id")),
     request_body(content = Campaign, description = "the campaign document, read whatever its Content-Type; zone_rules are derived from time_zone"),
     responses((status = 200, body = Published),
-              (status = 400, description = "`malformed_json` (not UTF-8), `malformed_campaign` (not JSON of the campaign's shape; the message names the field's path)", body = crate::openapi::ErrorBody),
+              (status = 400, description = "`malformed_json` (not UTF-8), `malformed_campaign` (not JSON of the campaign's shape: every misshapen section in `error.problems`, each with its path; the message is the first and how many more)", body = crate::openapi::ErrorBody),
               (status = 401, description = "`missing_credentials`, `invalid_admin_key`", body = crate::openapi::ErrorBody),
               (status = 403, description = "`forbidden`: the document names another tenant", body = crate::openapi::ErrorBody),
               (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody),
@@ -118,7 +118,12 @@ pub fn parse_campaign(text: &str) -> Result<Campaign, AppError> {
     Campaign::parse(text).map_err(|e| match e {
         CampaignError::TooLarge(_) => AppError::PayloadTooLarge(e.to_string()),
         CampaignError::Malformed(message) => {
-            AppError::bad_request("malformed_campaign", malformed_with_path(text, message))
+            let problems = crate::campaign_shape::shape_problems(text).unwrap_or_default();
+            AppError::BadRequest {
+                code: "malformed_campaign",
+                message: malformed_message(&problems, message),
+                problems,
+            }
         }
         CampaignError::Invalid(problems) => AppError::Unprocessable {
             code: "invalid_campaign",
@@ -128,24 +133,15 @@ pub fn parse_campaign(text: &str) -> Result<Campaign, AppError> {
     })
 }
 
-/// serde_json places a shape error only by line and column, which says little in a document
-/// written on one line. Read again (only on this error path, so publishing costs nothing more)
-/// through `serde_path_to_error` to name the field: `rewards[2].cost: invalid type: …`.
-/// `message` is the [`CampaignError::Malformed`] message of `text`.
-pub fn malformed_with_path(text: &str, message: String) -> String {
-    let mut reader = serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, Campaign>(&mut reader) {
-        // A wrong type, an unknown or missing field: name where. (Broken JSON is about
-        // characters, not fields, and the document as a whole has no path to name.)
-        Err(error)
-            if error.inner().classify() == serde_json::error::Category::Data
-                && error.path().iter().next().is_some() =>
-        {
-            format!("{}: {}", error.path(), error.inner())
-        }
-        // Broken JSON, or characters after the document (which only serde_json's own
-        // reading checks): what serde_json said is all there is.
-        _ => message,
+/// What a document of the wrong shape answers: its first problem with its place
+/// (`rewards[2].cost: invalid type: …`; serde_json alone places it by line and column, which
+/// says little in a document written on one line) and how many more there are; or, for text
+/// that is not a JSON object, serde_json's `message` (broken JSON is about characters).
+pub fn malformed_message(problems: &[siyu_core::campaign::Problem], message: String) -> String {
+    match problems {
+        [] => message,
+        [only] => only.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more: see problems)", rest.len()),
     }
 }
 
