@@ -213,6 +213,86 @@ pub fn progress(quiz: &Quiz, answers: &Answers) -> (usize, usize) {
     })
 }
 
+/// How many questions the quiz has for a customer on the question `on_screen` (none: the
+/// quiz is answered): those shown up to it, and those after it that are shown or may still be
+/// shown once the questions between are answered. It never grows as the customer answers in
+/// order: a follow-up counts from the start and drops out when its trigger is answered
+/// otherwise, so "Question 2 of 9" goes on to "3 of 8", never to "3 of 10", and a progress
+/// bar never moves back.
+pub fn question_count(quiz: &Quiz, answers: &Answers, on_screen: Option<&QuestionId>) -> usize {
+    let settled_through = on_screen
+        .and_then(|id| quiz.questions.iter().position(|q| &q.id == id))
+        .unwrap_or(quiz.questions.len());
+    // Conditions only read earlier questions, so one pass in order settles each in turn.
+    let mut shown: Vec<Option<bool>> = Vec::with_capacity(quiz.questions.len());
+    for (index, question) in quiz.questions.iter().enumerate() {
+        let visible = if index <= settled_through {
+            Some(is_shown(question, answers))
+        } else {
+            // A question is settled when it was answered, when the customer is past it (the
+            // one on screen is still being answered), or when it will not be shown: then its
+            // answer is known, or known to be absent.
+            let settled = |id: &QuestionId| {
+                answers.contains_key(id)
+                    || quiz
+                        .questions
+                        .iter()
+                        .position(|q| &q.id == id)
+                        .is_none_or(|at| {
+                            at < settled_through || shown.get(at).copied().flatten() == Some(false)
+                        })
+            };
+            question
+                .show_if
+                .as_ref()
+                .map_or(Some(true), |c| may_hold(c, answers, &settled))
+        };
+        shown.push(visible);
+    }
+    shown
+        .iter()
+        .filter(|visible| **visible != Some(false))
+        .count()
+}
+
+/// Whether `condition` holds over `answers`, or `None` while it reads a question that is not
+/// settled yet.
+fn may_hold(
+    condition: &Condition,
+    answers: &Answers,
+    settled: &dyn Fn(&QuestionId) -> bool,
+) -> Option<bool> {
+    let leaf = |question: &QuestionId| settled(question).then(|| holds(condition, answers));
+    match condition {
+        Condition::AnyOf { question, .. }
+        | Condition::AtLeast { question, .. }
+        | Condition::AtMost { question, .. } => leaf(question),
+        Condition::All(items) => {
+            let mut open = false;
+            for item in items {
+                match may_hold(item, answers, settled) {
+                    Some(false) => return Some(false),
+                    None => open = true,
+                    Some(true) => {}
+                }
+            }
+            (!open).then_some(true)
+        }
+        Condition::Any(items) => {
+            let mut open = false;
+            for item in items {
+                match may_hold(item, answers, settled) {
+                    Some(true) => return Some(true),
+                    None => open = true,
+                    Some(false) => {}
+                }
+            }
+            (!open).then_some(false)
+        }
+        Condition::Not(inner) => may_hold(inner, answers, settled).map(|holds| !holds),
+    }
+}
+
 /// Removes answers to questions no longer shown (after the customer went back and changed an
 /// earlier answer), so that what remains is submittable.
 pub fn prune_hidden(quiz: &Quiz, answers: &mut Answers) {

@@ -4,7 +4,8 @@
 mod common;
 
 use serde_json::json;
-use siyu_core::quiz::{self, AnswerError, Answers};
+use siyu_core::campaign::QuestionKind;
+use siyu_core::quiz::{self, Answer, AnswerError, Answers};
 
 fn answers(value: serde_json::Value) -> Answers {
     serde_json::from_value(value).expect("test answers")
@@ -251,4 +252,77 @@ fn an_answer_of_the_wrong_shape_says_what_an_answer_is() {
         read(json!({"scale": 3})).unwrap(),
         siyu_core::quiz::Answer::Scale(3)
     );
+}
+
+#[test]
+fn the_question_count_counts_follow_ups_until_their_trigger_rules_them_out() {
+    let campaign = common::shanghai();
+    let quiz = campaign.quiz.as_deref().unwrap();
+    let count = |a: serde_json::Value, on: Option<&str>| {
+        let on = on.map(|id| id.parse().unwrap());
+        quiz::question_count(quiz, &answers(a), on.as_ref())
+    };
+    // shine, tzone (only if shine is "often"), sting, goals.
+    assert_eq!(count(json!({}), Some("shine")), 4);
+    assert_eq!(
+        count(json!({"shine": {"choice": "often"}}), Some("tzone")),
+        4
+    );
+    assert_eq!(
+        count(json!({"shine": {"choice": "never"}}), Some("sting")),
+        3
+    );
+    // Answered: the questions shown.
+    let done = json!({"shine": {"choice": "never"}, "sting": {"scale": 2}});
+    assert_eq!(count(done.clone(), None), 3);
+    assert_eq!(
+        count(done.clone(), None),
+        quiz::progress(quiz, &answers(done)).1
+    );
+}
+
+#[test]
+fn the_question_count_never_grows_as_the_customer_answers_in_order() {
+    // A follow-up of a follow-up: "spots" only when "tzone" (itself only when "shine" is
+    // "often") is "wide"; and a question shown unless an answer rules it out.
+    let mut document = common::campaign_json("Asia/Shanghai");
+    let questions = document["quiz"]["questions"].as_array_mut().unwrap();
+    let tzone_option = questions[1]["options"][0]["id"].clone();
+    questions.insert(
+        3,
+        json!({"id": "spots", "kind": "scale", "prompt": {"zh-CN": "斑?", "en": "Spots?"},
+               "show_if": {"all": [{"any_of": {"question": "tzone", "options": [tzone_option]}},
+                                    {"not": {"at_most": {"question": "sting", "value": 1}}}]},
+               "scale": {"min": 1, "max": 5, "min_label": {"zh-CN": "少", "en": "few"},
+                         "max_label": {"zh-CN": "多", "en": "many"}}}),
+    );
+    let campaign = common::parse(&document);
+    let quiz = campaign.quiz.as_deref().unwrap();
+    for shine in ["often", "never"] {
+        for sting in 1..=5 {
+            let mut given = Answers::new();
+            let mut last = usize::MAX;
+            loop {
+                let Some(next) = quiz::next_question(quiz, &given) else {
+                    let total = quiz::question_count(quiz, &given, None);
+                    assert!(total <= last, "{shine}/{sting}: {total} after {last}");
+                    assert_eq!(total, quiz::progress(quiz, &given).1);
+                    break;
+                };
+                let total = quiz::question_count(quiz, &given, Some(&next.id));
+                assert!(
+                    total <= last,
+                    "{shine}/{sting} at {}: {total} after {last}",
+                    next.id
+                );
+                last = total;
+                let answer = match next.kind {
+                    QuestionKind::Scale => Answer::Scale(sting),
+                    _ if next.id.as_str() == "shine" => Answer::Choice(shine.parse().unwrap()),
+                    _ => Answer::Choice(next.options[0].id.clone()),
+                };
+                given.insert(next.id.clone(), answer);
+            }
+        }
+    }
 }

@@ -120,10 +120,10 @@ async fn the_quiz_renders_in_a_shadow_root_and_moves_on_after_an_answer() {
         text(&quiz, ".question"),
         "An hour after cleansing, with nothing on, how does your skin feel?"
     );
-    assert_eq!(text(&quiz, ".count"), "Question 1 of 8");
+    assert_eq!(text(&quiz, ".count"), "Question 1 of 10");
     click(&quiz, r#"button[data-option="tight"]"#);
     yew::scheduler::flush().await;
-    assert_eq!(text(&quiz, ".count"), "Question 2 of 8");
+    assert_eq!(text(&quiz, ".count"), "Question 2 of 10");
     // The theme defaults come from the campaign, behind the page's custom properties.
     assert!(attribute(&quiz, ".siyu", "style").contains("--siyu-primary,#c2185b"));
 }
@@ -134,7 +134,7 @@ async fn the_lang_attribute_picks_the_language() {
     let quiz = host("siyu-quiz", "zh-CN");
     let _mounted = crate::embed::mount(quiz.clone(), "quiz", &endpoint, None).unwrap();
     yew::scheduler::flush().await;
-    assert_eq!(text(&quiz, ".count"), "第 1 题，共 8 题");
+    assert_eq!(text(&quiz, ".count"), "第 1 题，共 10 题");
     assert_eq!(attribute(&quiz, ".siyu", "lang"), "zh-CN");
 }
 

@@ -110,7 +110,9 @@ impl QuizFlow {
         self.quiz.questions.iter().find(|q| &q.id == id)
     }
 
-    /// `(position of the question on screen, questions shown)`, 1-based.
+    /// `(position of the question on screen, questions in the quiz)`, 1-based. The total
+    /// counts the follow-ups that may still come, so that it only shrinks as the customer
+    /// answers (`core::quiz::question_count`): "2 of 9", then "3 of 8", never "3 of 10".
     pub fn position(&self) -> (usize, usize) {
         let shown: Vec<&Question> =
             quiz::shown_questions(&self.quiz, &self.draft.answers).collect();
@@ -120,7 +122,8 @@ impl QuizFlow {
             .as_ref()
             .and_then(|id| shown.iter().position(|q| &q.id == id))
             .map_or(shown.len(), |i| i + 1);
-        (index, shown.len())
+        let total = quiz::question_count(&self.quiz, &self.draft.answers, self.draft.at.as_ref());
+        (index, total.max(index))
     }
 
     /// Whether the selection answers the question on screen.
@@ -703,14 +706,19 @@ mod tests {
     fn a_single_choice_answers_and_moves_on() {
         let flow = choose(flow(), "tight");
         assert_eq!(at(&flow), "midday");
-        assert_eq!(flow.position(), (2, 8));
+        // Ten: the two follow-ups may still come.
+        assert_eq!(flow.position(), (2, 10));
     }
 
     #[test]
     fn a_branching_answer_shows_the_follow_up_question() {
         let flow = choose(choose(flow(), "shiny-tzone"), "shiny-tzone");
         assert_eq!(at(&flow), "tzone-shine");
-        assert_eq!(flow.position(), (3, 9));
+        assert_eq!(flow.position(), (3, 10));
+        // "never" stinging rules the redness follow-up out: the total shrinks, never grows.
+        let flow = choose(choose(choose(flow, "cheeks-oily"), "large-all"), "never");
+        assert_eq!(at(&flow), "concerns");
+        assert_eq!(flow.position(), (6, 9));
     }
 
     #[test]
