@@ -148,15 +148,38 @@ const CAMPAIGN_REQUIRED: &[&str] = &[
     "starts_on",
 ];
 
+/// Hands each of an object's `fields` that it has to `read`, in order; notes the `required`
+/// ones it lacks, and its keys that are not fields. `parent` is the object's path.
+fn each_field(
+    object: &Map<String, Value>,
+    (fields, required): (&[&'static str], &[&str]),
+    parent: &str,
+    problems: &mut Problems,
+    mut read: impl FnMut(&'static str, &Value, &mut Problems),
+) {
+    for &field in fields {
+        match object.get(field) {
+            Some(value) => read(field, value, problems),
+            None if required.contains(&field) => problems.missing(parent, field),
+            None => {}
+        }
+    }
+    let prefix = if parent.is_empty() {
+        String::new()
+    } else {
+        format!("{parent}.")
+    };
+    problems.unknown_fields(&prefix, object, fields);
+}
+
 fn campaign(document: &Map<String, Value>, problems: &mut Problems) {
-    for &field in CAMPAIGN_FIELDS {
-        let Some(value) = document.get(field) else {
-            if CAMPAIGN_REQUIRED.contains(&field) {
-                problems.missing("", field);
-            }
-            continue;
-        };
-        match field {
+    let fields = (CAMPAIGN_FIELDS, CAMPAIGN_REQUIRED);
+    each_field(
+        document,
+        fields,
+        "",
+        problems,
+        |field, value, problems| match field {
             "schema_version" | "revision" => problems.read::<u32>(field, value),
             "id" => problems.read::<CampaignId>(field, value),
             "tenant" => problems.read::<TenantId>(field, value),
@@ -180,9 +203,8 @@ fn campaign(document: &Map<String, Value>, problems: &mut Problems) {
             "lifecycle" => problems.read::<LifecycleRules>(field, value),
             "offline" => problems.read::<OfflineRules>(field, value),
             _ => unreachable!("every field of CAMPAIGN_FIELDS has its section"),
-        }
-    }
-    problems.unknown_fields("", document, CAMPAIGN_FIELDS);
+        },
+    );
 }
 
 /// One section per field of [`Quiz`], in its order.
@@ -205,14 +227,9 @@ const QUIZ_REQUIRED: &[&str] = &[
     "fallback_outcome",
 ];
 
-fn quiz(fields: &Map<String, Value>, problems: &mut Problems) {
-    for &field in QUIZ_FIELDS {
-        let Some(value) = fields.get(field) else {
-            if QUIZ_REQUIRED.contains(&field) {
-                problems.missing("quiz", field);
-            }
-            continue;
-        };
+fn quiz(quiz: &Map<String, Value>, problems: &mut Problems) {
+    let fields = (QUIZ_FIELDS, QUIZ_REQUIRED);
+    each_field(quiz, fields, "quiz", problems, |field, value, problems| {
         let path = format!("quiz.{field}");
         match field {
             "title" => problems.read::<Text>(&path, value),
@@ -224,8 +241,7 @@ fn quiz(fields: &Map<String, Value>, problems: &mut Problems) {
             "tag_labels" => problems.read_each::<TagLabel>(&path, value),
             _ => unreachable!("every field of QUIZ_FIELDS has its section"),
         }
-    }
-    problems.unknown_fields("quiz.", fields, QUIZ_FIELDS);
+    });
 }
 
 #[cfg(test)]

@@ -353,31 +353,23 @@ pub async fn main() -> anyhow::Result<()> {
         } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
+            // Every problem on its own line, then a refusal.
+            let refuse = |what: &str, problems: &[siyu_core::campaign::Problem]| {
+                eprintln!("{} {what} ({} problem(s)):", file.display(), problems.len());
+                for problem in problems {
+                    eprintln!("  {problem}");
+                }
+                anyhow::anyhow!("campaign not published")
+            };
             let campaign = match siyu_core::Campaign::parse(&text) {
                 Ok(campaign) => campaign,
                 Err(siyu_core::campaign::CampaignError::Invalid(problems)) => {
-                    eprintln!(
-                        "{} is not valid ({} problem(s)):",
-                        file.display(),
-                        problems.len()
-                    );
-                    for problem in &problems {
-                        eprintln!("  {problem}");
-                    }
-                    anyhow::bail!("campaign not published");
+                    return Err(refuse("is not valid", &problems));
                 }
                 Err(siyu_core::campaign::CampaignError::Malformed(message)) => {
                     match crate::campaign_shape::shape_problems(&text) {
                         Some(problems) if !problems.is_empty() => {
-                            eprintln!(
-                                "{} is not of the campaign's shape ({} problem(s)):",
-                                file.display(),
-                                problems.len()
-                            );
-                            for problem in &problems {
-                                eprintln!("  {problem}");
-                            }
-                            anyhow::bail!("campaign not published");
+                            return Err(refuse("is not of the campaign's shape", &problems));
                         }
                         _ => anyhow::bail!("{}: {message}", file.display()),
                     }
