@@ -623,6 +623,13 @@ async fn campaign_publish_lists_every_shape_problem_and_publishes_nothing() {
         stderr.contains("  rewards[0].cost: invalid type: string \"lots\""),
         "{stderr}"
     );
+    // A document of the right shape that breaks the rules: the validation's problems.
+    let mut invalid = campaign.clone();
+    invalid["time_zone"] = json!("Mars/Olympus");
+    let out = publish(&invalid);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("is not valid ("), "{stderr}");
     // Revision 2 was not taken: the valid document publishes as revision 2.
     let out = publish(&campaign);
     assert!(
