@@ -196,3 +196,57 @@ test('a redemption the server refuses (the last one taken meanwhile) is undone, 
   assert.equal(await wallet.locator('.celebrate').count(), 0, 'the success no longer shows');
   await context.close();
 });
+
+test('a check-in the server refuses (the member checked in on another phone meanwhile) is undone, not left as a success', async () => {
+  const member = `m-twophones-${Date.now()}`;
+  const token = server.memberToken('glow', member);
+  const other = await server.session('glow-skin', { memberToken: token });
+
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-checkin');
+  await page.evaluate((t) => window.Siyu.identify(t), token);
+  await synced(page);
+  const checkin = page.locator('siyu-checkin');
+
+  // Offline, this phone checks in: accepted on the phone at once.
+  await page.route('**/v1/s*', (route) => route.abort('internetdisconnected'));
+  await checkin.locator('button.primary.big').click();
+  await checkin.locator('.celebrate').waitFor();
+
+  // Meanwhile the member's other phone checks in for today, and reaches the server first.
+  const first = await server.sync(other.token, 'glow-skin', [
+    { id: `c-${member}`, occurred_at: Date.now(), op: { type: 'checkin' } },
+  ]);
+  assert.equal(first.results[0].status, 'accepted', JSON.stringify(first.results[0]));
+
+  await page.unroute('**/v1/s*');
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  const notice = checkin.locator('.notice');
+  await notice.waitFor({ timeout: 20_000 });
+  assert.equal(await checkin.locator('.celebrate').count(), 0, 'the success no longer shows');
+  assert.equal(await checkin.locator('.streak').getAttribute('data-streak'), '1');
+  await context.close();
+});
+
+test('checking in with the keyboard keeps the focus on the button, which then says it is done', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-checkin');
+  const checkin = page.locator('siyu-checkin');
+  await checkin.locator('button.primary.big').focus();
+  await page.keyboard.press('Enter');
+  await checkin.locator('.celebrate').waitFor();
+  const focused = () => page.evaluate(() => {
+    const active = document.querySelector('siyu-checkin').shadowRoot.activeElement;
+    return active ? `${active.className} aria-disabled=${active.getAttribute('aria-disabled')} ${active.textContent}` : 'nothing';
+  });
+  assert.equal(await focused(), 'primary big aria-disabled=true ✓ Checked in today');
+  // Pressed again, it does nothing.
+  await page.keyboard.press('Enter');
+  assert.equal(await checkin.locator('.streak').getAttribute('data-streak'), '1');
+  assert.equal(await focused(), 'primary big aria-disabled=true ✓ Checked in today');
+  await context.close();
+});

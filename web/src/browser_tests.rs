@@ -199,7 +199,7 @@ async fn a_missed_day_is_made_up_through_the_checkin_reducer_at_its_price() {
     assert_eq!(flow.confirming, Some(yesterday));
     let flow = flow.reduce(CheckinAction::ConfirmMakeup);
     assert_eq!(flow.error, None);
-    let lines = flow.celebration.clone().unwrap().1;
+    let lines = flow.celebration.clone().unwrap().2;
     assert_eq!(
         lines[0],
         format!(

@@ -6,6 +6,7 @@
 use std::rc::Rc;
 
 use siyu_core::checkin::{CalendarDay, DayStatus};
+use siyu_core::ids::OpId;
 use siyu_core::locale::Locale;
 use siyu_core::op::{Event, Op};
 use siyu_core::{Applied, Campaign, LocalDay, Rejection};
@@ -21,8 +22,9 @@ use crate::store::{StoreHandle, WidgetKind};
 pub struct CheckinFlow {
     /// The missed day whose make-up awaits confirmation.
     pub confirming: Option<LocalDay>,
-    /// What to celebrate, one line each (a new value each time, so the animation restarts).
-    pub celebration: Option<(u32, Vec<String>)>,
+    /// What to celebrate, one line each (a new value each time, so the animation restarts),
+    /// and the operation it celebrates.
+    pub celebration: Option<(u32, OpId, Vec<String>)>,
     /// A local refusal to explain.
     pub error: Option<Rejection>,
     store: Option<StoreHandle>,
@@ -70,8 +72,8 @@ impl CheckinFlow {
                 let campaign = store.read().member.as_ref().map(|m| m.campaign().clone());
                 let lines =
                     campaign.map_or_else(Vec::new, |c| celebrate(&applied, &c, self.locale));
-                let serial = self.celebration.as_ref().map_or(1, |(n, _)| n + 1);
-                self.celebration = Some((serial, lines));
+                let serial = self.celebration.as_ref().map_or(1, |(n, ..)| n + 1);
+                self.celebration = Some((serial, applied.op.clone(), lines));
                 self.error = None;
             }
             Err(rejection) => {
@@ -284,8 +286,10 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
                     { icon(Icon::Flame) }{ i18n::streak(locale, calendar.streak) }
                 </p>
             </div>
+            // Done for today: the same button, still focusable (`aria-disabled`, not `disabled`,
+            // which would send a keyboard user's focus back to the top of the host page).
             if calendar.checked_today {
-                <button type="button" class="primary big" disabled=true>{ "✓ " }{ u.checked_in_today }</button>
+                <button type="button" class="primary big" aria-disabled="true">{ "✓ " }{ u.checked_in_today }</button>
             } else {
                 <button type="button" class="primary big" onclick={on_checkin}>
                     { i18n::checkin_button(locale, calendar.points_today) }
@@ -315,7 +319,11 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
                     { " · " }{ i18n::freezes_left(locale, calendar.freezes_left) }
                 }
             </p>
-            if let Some((serial, lines)) = &flow.celebration {
+            // A celebration whose operation the server refused (and was rolled back) is gone:
+            // the store's notice says why.
+            if let Some((serial, _, lines)) = flow.celebration.as_ref().filter(|(_, op, _)| {
+                props.store.with_member(|member, _| member.local().applied.contains_key(op))
+            }) {
                 <div key={serial.to_string()} class={classes!("celebrate", (!*reduced_motion).then_some("animate"))} role="status">
                     <span class="burst">{ icon(Icon::Burst) }</span>
                     { for lines.iter().map(|l| html! { <p>{ l }</p> }) }
