@@ -166,6 +166,14 @@ function sideways(page) {
   });
 }
 
+/** Buttons whose one-word label wraps ("Rede/em"): taller than one line of text. */
+function brokenButtons(page) {
+  return page.evaluate(() => [...document.querySelector('siyu-wallet').shadowRoot
+    .querySelectorAll('.reward button')]
+    .filter((b) => !b.textContent.trim().includes(' ') && b.getBoundingClientRect().height > 44)
+    .map((b) => `${b.textContent} is ${Math.round(b.getBoundingClientRect().height)} px tall`));
+}
+
 for (const [tenant, campaign, pageName, path] of [['glow', 'glow-skin', 'beauty', SKIN_PATH], ['nest', 'nest-room', 'nest', ROOM_PATH]]) {
   for (const lang of ['zh-CN', 'en']) {
     test(`${pageName} page in ${lang} at 360 px: no question, outcome, calendar, wallet or dialog scrolls sideways`, async () => {
@@ -201,6 +209,7 @@ for (const [tenant, campaign, pageName, path] of [['glow', 'glow-skin', 'beauty'
       await wallet.locator('.history li', { hasText: lang === 'en' ? 'Purchase' : '购' }).first().waitFor();
       assert.ok((await wallet.locator('li[data-reward]').count()) >= 3, 'the catalogue is shown');
       assert.deepEqual(await sideways(page), [], 'the wallet with its history and catalogue');
+      assert.deepEqual(await brokenButtons(page), [], 'the catalogue\'s buttons');
 
       const checkin = page.locator('siyu-checkin');
       await checkin.locator('.calendar button.day').first().click();
@@ -227,6 +236,7 @@ for (const [tenant, campaign, pageName, path] of [['glow', 'glow-skin', 'beauty'
         .map((host) => `${host.localName} ${Math.round(host.getBoundingClientRect().width)}`));
       assert.deepEqual(widths, ['siyu-quiz 200', 'siyu-checkin 200', 'siyu-wallet 200']);
       assert.deepEqual(await sideways(page), [], 'in a 200 px column sized by its content');
+      assert.deepEqual(await brokenButtons(page), [], 'buttons in a 200 px column');
       assert.deepEqual(problems, []);
       await context.close();
     });
