@@ -76,6 +76,10 @@ pub struct MemberState {
     /// Last day of interaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_active: Option<LocalDay>,
+    /// Redemptions per reward from before the member erased their data: only the counts,
+    /// kept so that a per-person limit still holds (trust rule 3); nothing else of the past.
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub erased_redemptions: SortedMap<RewardId, u32>,
 }
 
 impl MemberState {
@@ -92,6 +96,7 @@ impl MemberState {
             applied: SortedMap::new(),
             first_active: None,
             last_active: None,
+            erased_redemptions: SortedMap::new(),
         }
     }
 
@@ -176,10 +181,28 @@ impl MemberState {
 
     /// Times `reward` was redeemed by this member.
     pub fn redemptions_of(&self, reward: &RewardId) -> u32 {
-        self.redemptions
-            .iter()
-            .filter(|r| &r.reward == reward)
-            .count() as u32
+        let before_erasure = self.erased_redemptions.get(reward).copied().unwrap_or(0);
+        before_erasure
+            + self
+                .redemptions
+                .iter()
+                .filter(|r| &r.reward == reward)
+                .count() as u32
+    }
+
+    /// What an erasure of this member keeps: the operation ids (so that a replayed operation
+    /// changes nothing, trust rule 2) and the redemptions per reward (so that a per-person
+    /// limit still holds, trust rule 3). Nothing that says what the member did or when.
+    pub fn erased(&self) -> Self {
+        let mut kept = Self::new(self.campaign.clone(), self.member.clone());
+        kept.applied = self.applied.clone();
+        kept.erased_redemptions = self.erased_redemptions.clone();
+        for redemption in &self.redemptions {
+            *kept
+                .erased_redemptions
+                .get_or_insert_with(redemption.reward.clone(), || 0) += 1;
+        }
+        kept
     }
 
     /// Lifecycle stage on `today`.

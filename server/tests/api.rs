@@ -32,6 +32,7 @@ on_both_backends!(
     purchases_are_credited_once_per_order,
     binding_a_device_keeps_its_points_and_streak,
     export_returns_everything_and_delete_removes_it,
+    an_erased_member_is_still_held_to_the_trust_rules,
     publishing_validates_and_reports_every_problem,
     campaign_config_is_cacheable,
     stats_and_csv_export_count_what_happened,
@@ -749,6 +750,79 @@ async fn export_returns_everything_and_delete_removes_it(backend: Backend) {
         )
         .await;
     assert_eq!(stats["members"], 0, "not counted any more: {stats}");
+}
+
+/// Erasing a member keeps only what the trust rules need: a credited order is not credited
+/// again (rule 2), a replayed operation changes nothing (rule 2), and a per-person limit still
+/// holds (rule 3). Nothing else of the past is returned or counted.
+async fn an_erased_member_is_still_held_to_the_trust_rules(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.member_session("erin", None).await;
+    let (status, credited) = server.credit("erin", "order-1", 10_000).await;
+    assert_eq!(
+        (status, credited["status"].as_str()),
+        (StatusCode::OK, Some("accepted"))
+    );
+    let redeem = op(
+        "r1",
+        server.now(),
+        json!({"type": "redeem", "reward": "sample-serum"}),
+    );
+    let body = server.sync_ok(&token, vec![redeem.clone()]).await;
+    assert_eq!(statuses(&body), ["accepted"]);
+    let stock_before = body["stock_taken"]["sample-serum"].clone();
+
+    let (status, _) = server
+        .call(Method::DELETE, "/v1/me", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // The brand's back end retries the same order: nothing is credited again.
+    let (status, body) = server.credit("erin", "order-1", 10_000).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("credited before"),
+        "{body}"
+    );
+    // An old outbox replays its redemption: nothing happens.
+    let body = server.sync_ok(&token, vec![redeem]).await;
+    assert_eq!(statuses(&body), ["rejected:already_applied"]);
+    // A new purchase, then the same limited reward again: the limit of one still holds.
+    let (status, _) = server.credit("erin", "order-2", 10_000).await;
+    assert_eq!(status, StatusCode::OK);
+    let body = server
+        .sync_ok(
+            &token,
+            vec![op(
+                "r2",
+                server.now(),
+                json!({"type": "redeem", "reward": "sample-serum"}),
+            )],
+        )
+        .await;
+    assert_eq!(
+        body["results"][0]["code"], "redemption_limit_reached",
+        "{body}"
+    );
+    assert_eq!(body["stock_taken"]["sample-serum"], stock_before);
+    assert_eq!(balance(&body["state"]), 100, "only the new purchase");
+
+    // What is held: the new operations, and of the past only the ids and the count.
+    let (_, export) = server
+        .call(Method::GET, "/v1/me/export", Some(&token), None)
+        .await;
+    assert_eq!(
+        export["state"]["erased_redemptions"],
+        json!({"sample-serum": 1})
+    );
+    assert!(export["state"]["applied"]
+        .as_object()
+        .unwrap()
+        .contains_key("r1"));
+    assert_eq!(export["state"]["redemptions"], json!([]));
 }
 
 async fn publishing_validates_and_reports_every_problem(backend: Backend) {

@@ -237,6 +237,12 @@ fn refused(status: OpStatus) -> AppError {
         OpStatus::Rejected { code, message, .. } if code == "op_id_conflict" => AppError::Conflict(
             format!("this order reference was credited with a different amount ({message})"),
         ),
+        // The member erased their data since: only the order's id was kept, not its result.
+        OpStatus::Rejected { code, .. } if code == "already_applied" => AppError::Conflict(
+            "this order reference was credited before (to data the member has since erased); \
+             nothing was credited again"
+                .into(),
+        ),
         OpStatus::Rejected { message, .. } => AppError::Unprocessable {
             code: "rejected",
             message,

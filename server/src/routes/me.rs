@@ -45,9 +45,10 @@ pub async fn me_export(
     Ok(ApiJson(state.store.export(&key).await?))
 }
 
-/// Erases everything held about the caller; idempotent.
+/// Erases what is held about the caller, except what the trust rules need (the ids of its
+/// operations and its redemptions per reward: `MemberState::erased`); idempotent.
 #[utoipa::path(delete, path = "/v1/me", tag = "me", security(("session" = [])),
-    responses((status = 204, description = "erased (also when there was nothing)"),
+    responses((status = 204, description = "erased (also when there was nothing); only operation ids and redemptions per reward are kept, so that replays change nothing and per-person limits hold"),
               (status = 401, description = "`missing_credentials`, `invalid_token`, `token_expired`, or the device is not known", body = crate::openapi::ErrorBody),
               (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody)))]
 pub async fn me_erase(

@@ -58,6 +58,9 @@ pub struct MemberLog {
     pub state: Arc<MemberState>,
     /// Rows recorded so far (the cursor).
     pub seq: u64,
+    /// Erasures of the member before this log (PostgreSQL: a log from before an erasure that
+    /// another instance made is not built on).
+    pub epoch: i64,
     results: HashMap<OpId, (u64, OpStatus)>,
 }
 
@@ -69,13 +72,29 @@ impl MemberLog {
             key,
             state,
             seq: 0,
+            epoch: 0,
             results: HashMap::new(),
         }
     }
 
     /// Rebuilds a member from its rows, in order.
     pub fn replay(key: MemberKey, rows: impl IntoIterator<Item = LogRow>) -> StoreResult<Self> {
+        Self::replay_after_erasure(key, None, rows)
+    }
+
+    /// Rebuilds a member from its rows, in order, starting from what its last erasure kept
+    /// ([`MemberState::erased`], stored as JSON), if it was ever erased.
+    pub fn replay_after_erasure(
+        key: MemberKey,
+        erased: Option<&str>,
+        rows: impl IntoIterator<Item = LogRow>,
+    ) -> StoreResult<Self> {
         let mut log = Self::empty(key);
+        if let Some(kept) = erased {
+            let kept: MemberState =
+                serde_json::from_str(kept).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            log.state = Arc::new(kept);
+        }
         log.catch_up(rows)?;
         Ok(log)
     }

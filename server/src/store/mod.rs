@@ -262,7 +262,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> StoreResult<SyncOutcome>;
     /// Everything about a member.
     async fn export(&self, key: &MemberKey) -> StoreResult<MemberExport>;
-    /// Erases a member: operations, state and devices. Idempotent.
+    /// Erases a member's operations and state, keeping only [`MemberState::erased`] (operation
+    /// ids, redemptions per reward), from which its log starts again. Its devices stay bound
+    /// to it, so the customer's phone keeps working. Idempotent.
     async fn erase(&self, key: &MemberKey) -> StoreResult<()>;
     /// Every member's state in a campaign (for stats and the CRM export).
     async fn member_states(

@@ -33,7 +33,13 @@ const POOL_CONNECTIONS_MAX: usize = 48;
 /// Member states cached per instance.
 const MEMBER_CACHE_ENTRIES_MAX: usize = 8_192;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_erased_members.sql"),
+    ),
+];
 
 /// The PostgreSQL store.
 pub struct PostgresStore {
@@ -125,7 +131,7 @@ impl PostgresStore {
         // Two requests of one member may race to put back; keep the newer.
         if cache
             .peek(&log.key)
-            .is_none_or(|cached| cached.seq < log.seq)
+            .is_none_or(|cached| (cached.epoch, cached.seq) < (log.epoch, log.seq))
         {
             cache.put(log.key.clone(), log);
         }
@@ -142,17 +148,25 @@ impl PostgresStore {
             &[&key.campaign.as_str(), &key.member],
         )
         .await?;
-        let seq: i64 = tx
+        let row = tx
             .query_one(
-                "SELECT seq FROM members WHERE campaign = $1 AND member = $2 FOR UPDATE",
+                "SELECT seq, epoch, erased FROM members WHERE campaign = $1 AND member = $2 FOR UPDATE",
                 &[&key.campaign.as_str(), &key.member],
             )
-            .await?
-            .get(0);
-        let mut log = self
+            .await?;
+        let (seq, epoch): (i64, i64) = (row.get(0), row.get(1));
+        let cached = self
             .take_cached(key)
-            .filter(|log| log.seq as i64 <= seq)
-            .unwrap_or_else(|| MemberLog::empty(key.clone()));
+            .filter(|log| log.epoch == epoch && log.seq as i64 <= seq);
+        let mut log = match cached {
+            Some(log) => log,
+            None => {
+                let erased: Option<&str> = row.get(2);
+                let mut log = MemberLog::replay_after_erasure(key.clone(), erased, [])?;
+                log.epoch = epoch;
+                log
+            }
+        };
         if (log.seq as i64) < seq {
             let rows = load_rows(tx, key, log.seq as i64).await?;
             log.catch_up(rows)?;
@@ -626,7 +640,14 @@ impl Store for PostgresStore {
             .iter()
             .map(|r| serde_json::to_value(r).expect("rows serialise"))
             .collect();
-        let log = MemberLog::replay(key.clone(), rows)?;
+        let erased: Option<String> = client
+            .query_opt(
+                "SELECT erased FROM members WHERE campaign = $1 AND member = $2",
+                &[&key.campaign.as_str(), &key.member],
+            )
+            .await?
+            .and_then(|row| row.get(0));
+        let log = MemberLog::replay_after_erasure(key.clone(), erased.as_deref(), rows)?;
         let devices = client
             .query("SELECT device, member, last_contact, created_at FROM devices WHERE campaign = $1 AND member = $2", &[&key.campaign.as_str(), &key.member])
             .await?
@@ -645,19 +666,18 @@ impl Store for PostgresStore {
     async fn erase(&self, key: &MemberKey) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        tx.execute(
-            "SELECT 1 FROM members WHERE campaign = $1 AND member = $2 FOR UPDATE",
-            &[&key.campaign.as_str(), &key.member],
-        )
-        .await?;
+        // Only what the trust rules need stays: the operation ids and the redemptions per
+        // reward (`MemberState::erased`); the epoch tells other instances their copy is stale.
+        let log = self.lock_member(&tx, key).await?;
+        let kept = serde_json::to_string(&log.state.erased()).expect("states serialise");
         tx.execute(
             "DELETE FROM ops WHERE campaign = $1 AND member = $2",
             &[&key.campaign.as_str(), &key.member],
         )
         .await?;
         tx.execute(
-            "DELETE FROM members WHERE campaign = $1 AND member = $2",
-            &[&key.campaign.as_str(), &key.member],
+            "UPDATE members SET seq = 0, erased = $3, epoch = epoch + 1 WHERE campaign = $1 AND member = $2",
+            &[&key.campaign.as_str(), &key.member, &kept],
         )
         .await?;
         tx.commit().await?;

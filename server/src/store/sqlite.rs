@@ -67,6 +67,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/sqlite/0002_ops_without_id_index.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/sqlite/0003_erased_members.sql"),
+    ),
 ];
 
 /// The SQLite store.
@@ -285,7 +289,20 @@ fn load_rows(conn: &Connection, key: &MemberKey) -> StoreResult<Vec<LogRow>> {
 }
 
 fn load_member(conn: &Connection, key: &MemberKey) -> StoreResult<MemberLog> {
-    MemberLog::replay(key.clone(), load_rows(conn, key)?)
+    let erased = load_erased(conn, key)?;
+    MemberLog::replay_after_erasure(key.clone(), erased.as_deref(), load_rows(conn, key)?)
+}
+
+/// What the member's last erasure kept, if it was ever erased.
+fn load_erased(conn: &Connection, key: &MemberKey) -> StoreResult<Option<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT erased FROM members WHERE campaign = ?1 AND member = ?2")?;
+    let erased = stmt
+        .query_row(params![key.campaign.as_str(), key.member], |r| {
+            r.get::<_, Option<String>>(0)
+        })
+        .optional()?;
+    Ok(erased.flatten())
 }
 
 fn load_stock(conn: &Connection, campaign: &CampaignId) -> StoreResult<StockTaken> {
@@ -935,13 +952,18 @@ fn register_device(
 }
 
 fn erase(tx: &Transaction<'_>, caches: &mut Caches, key: &MemberKey) -> StoreResult<()> {
+    // Only what the trust rules need stays: the operation ids and the redemptions per reward
+    // (`MemberState::erased`).
+    let kept = caches.member(tx, key)?.state.erased();
     tx.execute(
         "DELETE FROM ops WHERE campaign = ?1 AND member = ?2",
         params![key.campaign.as_str(), key.member],
     )?;
+    let kept = serde_json::to_string(&kept).expect("states serialise");
     tx.execute(
-        "DELETE FROM members WHERE campaign = ?1 AND member = ?2",
-        params![key.campaign.as_str(), key.member],
+        "INSERT INTO members (campaign, member, seq, erased) VALUES (?1, ?2, 0, ?3)
+         ON CONFLICT (campaign, member) DO UPDATE SET seq = 0, erased = excluded.erased",
+        params![key.campaign.as_str(), key.member, kept],
     )?;
     // Devices keep acting as the (now empty) member: the customer's phone still works, and
     // holds nothing of the past.
@@ -1235,7 +1257,8 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let rows = load_rows(conn, &key)?;
             let operations = rows.iter().map(|r| serde_json::to_value(r).expect("rows serialise")).collect();
-            let log = MemberLog::replay(key.clone(), rows)?;
+            let erased = load_erased(conn, &key)?;
+            let log = MemberLog::replay_after_erasure(key.clone(), erased.as_deref(), rows)?;
             let mut stmt = conn.prepare_cached("SELECT device, member, last_contact, created_at FROM devices WHERE campaign = ?1 AND member = ?2")?;
             let devices = stmt
                 .query_map(params![key.campaign.as_str(), key.member], |r| {

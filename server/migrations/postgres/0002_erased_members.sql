@@ -1,0 +1,6 @@
+-- What an erasure (DELETE /v1/me) keeps of a member: the member state `MemberState::erased`
+-- makes (operation ids and redemptions per reward, nothing else), as JSON; a log replayed
+-- after the erasure starts from it. NULL for a member never erased. `epoch` counts erasures,
+-- so that an instance holding the member's log from before one does not build on it.
+ALTER TABLE members ADD COLUMN erased TEXT;
+ALTER TABLE members ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;
