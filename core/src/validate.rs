@@ -113,9 +113,21 @@ fn zone(c: &Campaign, p: &mut Problems) {
         return;
     }
     match &c.zone_rules {
+        // Publishing (the `tzdb` feature) derives the rules from the name: the name is wrong.
+        None if cfg!(feature = "tzdb") => p.push(
+            "time_zone",
+            format!(
+                "\"{}\" is not a zone of the IANA time zone database (e.g. \"Asia/Shanghai\")",
+                c.time_zone
+            ),
+        ),
+        // Elsewhere the rules come with the published campaign.
         None => p.push(
             "zone_rules",
-            format!("no rules for \"{}\": not a zone of the IANA time zone database, or the campaign was not published through the server (which fills them from that database)", c.time_zone),
+            format!(
+                "no rules for \"{}\": a campaign carries them once published through the server (which fills them from the IANA time zone database)",
+                c.time_zone
+            ),
         ),
         Some(rules) => {
             if let Err(e) = rules.check() {
