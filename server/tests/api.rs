@@ -616,6 +616,19 @@ async fn tokens_expire_and_forged_tokens_are_refused(backend: Backend) {
 
 async fn purchases_are_credited_once_per_order(backend: Backend) {
     let server = TestServer::start(backend).await;
+    // A key of the CSV export pasted as the member id is refused, not made a new member.
+    for pasted in ["device:d0123456789abcdef", "member:carol"] {
+        let (status, body) = server.credit(pasted, "order-0", 100).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["error"]["code"], "invalid_id");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("CSV export"),
+            "{body}"
+        );
+    }
     let (status, body) = server.credit("carol", "order-77", 12_345).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(

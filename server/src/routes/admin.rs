@@ -178,7 +178,7 @@ pub struct Credited {
               (status = 401, description = "`missing_credentials`, `invalid_admin_key`", body = crate::openapi::ErrorBody),
               (status = 404, description = "`not_found`: no such campaign for this tenant", body = crate::openapi::ErrorBody),
               (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody),
-              (status = 409, description = "`conflict`: the reference was credited with another amount", body = crate::openapi::ErrorBody),
+              (status = 409, description = "`conflict`: the reference was credited with another amount, or credited before to a member who has since erased their data", body = crate::openapi::ErrorBody),
               (status = 413, description = "`payload_too_large`: body over 256 KiB", body = crate::openapi::ErrorBody),
               (status = 415, description = "`unsupported_media_type`: Content-Type is not application/json", body = crate::openapi::ErrorBody),
               (status = 422, description = "`rejected` by the campaign's rules: no purchase rate, an amount out of range or too small to earn a point", body = crate::openapi::ErrorBody)))]
@@ -192,6 +192,19 @@ pub async fn points_credit(
     let campaign = own_campaign(&state, &tenant, &body.campaign).await?;
     let member = MemberId::parse(&member)
         .map_err(|e| AppError::bad_request("invalid_id", format!("member id: {e}")))?;
+    // The CSV export names members `member:<id>` and anonymous devices `device:<id>`; either,
+    // pasted here, would credit a new member of that name instead.
+    if let Some(kind) = ["member:", "device:"]
+        .into_iter()
+        .find(|prefix| member.as_str().starts_with(prefix))
+    {
+        return Err(AppError::bad_request(
+            "invalid_id",
+            format!(
+                "member id: \"{member}\" is a key of the CSV export ({kind}…); credit the brand's own member id, the one its member tokens carry"
+            ),
+        ));
+    }
     let reference = PurchaseReference::parse(&body.reference)
         .map_err(|e| AppError::bad_request("invalid_id", format!("reference: {e}")))?;
     // The op id comes from the reference and the claimed time is fixed (brand operations count

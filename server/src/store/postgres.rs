@@ -56,8 +56,21 @@ impl std::fmt::Debug for PostgresStore {
     }
 }
 
-fn pool_error(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Pool(e.to_string())
+fn pool_error(e: impl std::error::Error) -> StoreError {
+    // The pool's own words ("error connecting to server") say nothing of why; the causes do
+    // ("Connection refused", "password authentication failed").
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Some errors already end with their cause's words.
+        if !message.ends_with(&cause_text) {
+            message.push_str(": ");
+            message.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    StoreError::Pool(message)
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
