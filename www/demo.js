@@ -9,9 +9,15 @@ if (lang) {
     el.setAttribute('lang', lang);
   }
 }
+// Without ?lang= the widgets follow the browser's languages (the first of zh or en it
+// lists), else the campaign's default, the page's own language here: mark what they show.
+const browserLang = (navigator.languages || [navigator.language])
+  .map((tag) => String(tag).toLowerCase().split(/[-_]/)[0])
+  .map((primary) => ({ zh: 'zh-CN', en: 'en' })[primary])
+  .find(Boolean);
+const shown = lang || browserLang || document.documentElement.lang;
 for (const a of document.querySelectorAll('.lang a')) {
-  const current = (lang || document.documentElement.lang) === a.dataset.lang;
-  a.setAttribute('aria-current', String(current));
+  a.setAttribute('aria-current', String(shown === a.dataset.lang));
 }
 const log = document.querySelector('.events ol');
 for (const name of ['siyu:checkin', 'siyu:quiz-complete', 'siyu:redeem', 'siyu:rejected']) {

@@ -250,3 +250,18 @@ test('checking in with the keyboard keeps the focus on the button, which then sa
   assert.equal(await focused(), 'primary big aria-disabled=true ✓ Checked in today');
   await context.close();
 });
+
+test('without ?lang the widgets follow the browser, and the page marks that language as current', async () => {
+  for (const [locale, shown, title] of [['en-US', 'en', 'Daily check-in'], ['zh-CN', 'zh-CN', null]]) {
+    const context = await phone(browser, { locale });
+    const page = await context.newPage();
+    await page.goto(`${server.base}/beauty.html`);
+    await ready(page, 'siyu-checkin');
+    const lang = await page.locator('siyu-checkin .siyu').getAttribute('lang');
+    assert.equal(lang, shown, locale);
+    const current = await page.locator('.lang a[aria-current="true"]').getAttribute('data-lang');
+    assert.equal(current, shown, `${locale}: the switcher marks ${current}`);
+    if (title) assert.equal(await page.locator('siyu-checkin .title').textContent(), title);
+    await context.close();
+  }
+});
