@@ -265,3 +265,38 @@ test('without ?lang the widgets follow the browser, and the page marks that lang
     await context.close();
   }
 });
+
+test('the redeem dialog starts on Cancel, keeps Tab inside, and gives focus back to its button', async () => {
+  const member = `m-keys-${Date.now()}`;
+  const token = server.memberToken('glow', member);
+  await server.session('glow-skin', { memberToken: token });
+  await server.credit('glow', member, 'glow-skin', `order-${member}`, 200_000);
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-wallet');
+  await page.evaluate((t) => window.Siyu.identify(t), token);
+  const wallet = page.locator('siyu-wallet');
+  await wallet.locator('.amount[data-balance="2000"]').waitFor();
+  const focused = () => page.evaluate(() => {
+    const active = document.querySelector('siyu-wallet').shadowRoot.activeElement;
+    return active ? `${active.className}|${active.closest('[data-reward]')?.dataset.reward ?? ''}` : 'nothing';
+  });
+
+  const opener = wallet.locator('li[data-reward="sample-serum"] button');
+  await opener.focus();
+  await page.keyboard.press('Enter');
+  await wallet.locator('.dialog').waitFor();
+  assert.equal(await focused(), 'secondary|', 'Cancel first: one Enter spends nothing');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'primary|');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'secondary|', 'Tab stays in the dialog');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(), 'primary|', 'Shift+Tab too');
+  await page.keyboard.press('Escape');
+  await wallet.locator('.dialog').waitFor({ state: 'detached' });
+  assert.equal(await focused(), 'primary small|sample-serum', 'back on the reward\'s button');
+  assert.equal(await wallet.locator('.amount').getAttribute('data-balance'), '2000', 'nothing spent');
+  await context.close();
+});

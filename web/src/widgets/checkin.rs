@@ -271,7 +271,7 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
         };
         html! {
             <Dialog title={u.makeup_title} {text} confirm={i18n::makeup_day(locale, day)} cancel={u.cancel}
-                {on_confirm} {on_cancel} />
+                {on_confirm} {on_cancel} return_to={format!("button[data-day=\"{day}\"]")} />
         }
     });
     let on_dismiss = {

@@ -11,6 +11,7 @@ pub mod wallet;
 use std::rc::Rc;
 
 use siyu_core::locale::Locale;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::i18n::{self, ui};
@@ -168,27 +169,53 @@ pub struct DialogProps {
     pub cancel: AttrValue,
     pub on_confirm: Callback<()>,
     pub on_cancel: Callback<()>,
+    /// A CSS selector of the button that opened the dialog, which gets the focus back when
+    /// it closes (found again by selector: the widget may have rendered that button anew).
+    pub return_to: AttrValue,
 }
 
-/// A confirmation: focus starts on the confirm button, Escape cancels.
+/// A confirmation (`aria-modal`): focus starts on Cancel, the choice that spends nothing; Tab
+/// and Shift+Tab stay between its two buttons; Escape cancels; once it closes, focus goes back
+/// to what opened it (the reward's or the day's button).
 #[function_component(Dialog)]
 pub fn dialog(props: &DialogProps) -> Html {
-    let confirm_ref = use_node_ref();
+    let (cancel_ref, confirm_ref) = (use_node_ref(), use_node_ref());
     {
-        let confirm_ref = confirm_ref.clone();
+        let (cancel_ref, return_to) = (cancel_ref.clone(), props.return_to.clone());
         use_effect_with((), move |_| {
-            if let Some(button) = confirm_ref.cast::<web_sys::HtmlElement>() {
+            let cancel = cancel_ref.cast::<web_sys::HtmlElement>();
+            let root = cancel.as_ref().map(|c| c.get_root_node());
+            if let Some(button) = &cancel {
                 let _ = button.focus();
+            }
+            move || {
+                if let Some(opener) = root.and_then(|r| query_selector(&r, &return_to)) {
+                    let _ = opener.focus();
+                }
             }
         });
     }
     let on_cancel = props.on_cancel.clone();
-    let onkeydown = Callback::from(move |e: KeyboardEvent| {
-        if e.key() == "Escape" {
-            e.prevent_default();
-            on_cancel.emit(());
-        }
-    });
+    let onkeydown = {
+        let (cancel_ref, confirm_ref) = (cancel_ref.clone(), confirm_ref.clone());
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "Escape" => {
+                e.prevent_default();
+                on_cancel.emit(());
+            }
+            "Tab" => {
+                // Two buttons: from either, Tab or Shift+Tab goes to the other.
+                let (first, last) = (cancel_ref.get(), confirm_ref.get());
+                let target = e.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+                let to = if target == first { last } else { first };
+                if let Some(to) = to.and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    e.prevent_default();
+                    let _ = to.focus();
+                }
+            }
+            _ => {}
+        })
+    };
     let on_confirm = props.on_confirm.reform(|_: MouseEvent| ());
     let on_cancel = props.on_cancel.reform(|_: MouseEvent| ());
     html! {
@@ -198,10 +225,21 @@ pub fn dialog(props: &DialogProps) -> Html {
                 <h3 id="siyu-dialog-title">{ props.title.clone() }</h3>
                 <p id="siyu-dialog-text">{ props.text.clone() }</p>
                 <div class="actions">
-                    <button type="button" class="secondary" onclick={on_cancel}>{ props.cancel.clone() }</button>
+                    <button type="button" class="secondary" ref={cancel_ref} onclick={on_cancel}>{ props.cancel.clone() }</button>
                     <button type="button" class="primary" ref={confirm_ref} onclick={on_confirm}>{ props.confirm.clone() }</button>
                 </div>
             </div>
         </div>
     }
+}
+
+/// The first element in `root` (a widget's shadow root) that `selector` matches.
+fn query_selector(root: &web_sys::Node, selector: &str) -> Option<web_sys::HtmlElement> {
+    let find = js_sys::Reflect::get(root, &"querySelector".into()).ok()?;
+    let found = find
+        .dyn_into::<js_sys::Function>()
+        .ok()?
+        .call1(root, &selector.into())
+        .ok()?;
+    found.dyn_into().ok()
 }

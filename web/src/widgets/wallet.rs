@@ -176,7 +176,8 @@ pub fn wallet_widget(props: &WidgetProps) -> Html {
             Callback::from(move |()| flow.dispatch(WalletAction::Dismiss))
         };
         Some(html! {
-            <Dialog title={u.redeem_title} {text} confirm={u.redeem} cancel={u.cancel} {on_confirm} {on_cancel} />
+            <Dialog title={u.redeem_title} {text} confirm={u.redeem} cancel={u.cancel} {on_confirm} {on_cancel}
+                return_to={format!("[data-reward=\"{id}\"] button")} />
         })
     });
     html! {
