@@ -94,5 +94,10 @@ addEventListener('online', () => retryPictures(1000));
 window.Siyu = window.Siyu || {
   version: 1,
   ready: wasm.then(() => undefined),
-  identify: (memberToken) => wasm.then((glue) => glue.identify(memberToken)),
+  // Rejects with an Error (a TypeError when no token is given), as a promise API should.
+  identify: (memberToken) => (typeof memberToken !== 'string' || memberToken === ''
+    ? Promise.reject(new TypeError('Siyu.identify(memberToken): the member token (a JWT string) is required'))
+    : wasm.then((glue) => glue.identify(memberToken)).catch((reason) => {
+      throw reason instanceof Error ? reason : new Error(String(reason));
+    })),
 };

@@ -300,3 +300,17 @@ test('the redeem dialog starts on Cancel, keeps Tab inside, and gives focus back
   assert.equal(await wallet.locator('.amount').getAttribute('data-balance'), '2000', 'nothing spent');
   await context.close();
 });
+
+test('Siyu.identify rejects with an Error that says why, and a TypeError without a token', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-checkin');
+  const outcome = (token) => page.evaluate((t) => window.Siyu.identify(t).then(
+    () => 'resolved',
+    (e) => `${e instanceof Error ? e.constructor.name : typeof e}: ${e.message ?? e}`,
+  ), token);
+  assert.match(await outcome('not-a-jwt'), /^Error: the server refused: invalid_member_token: /);
+  assert.match(await outcome(undefined), /^TypeError: Siyu\.identify\(memberToken\): the member token/);
+  await context.close();
+});

@@ -175,7 +175,7 @@ impl std::fmt::Display for SyncStop {
                     "the server asked to wait {seconds} s before the next sync"
                 )
             }
-            SyncStop::Refused(why) => write!(f, "the server refused the sync: {why}"),
+            SyncStop::Refused(why) => write!(f, "the server refused: {why}"),
         }
     }
 }
