@@ -156,12 +156,12 @@ test('a check-in the server refuses is explained, and its points are taken back'
   await context.close();
 });
 
-test('a redemption the server refuses (the last one taken meanwhile) is undone, not left as a success', async () => {
-  const member = `m-vip-${Date.now()}`;
+/** A new brand member credited 2,000 points, signed in on the beauty page of a phone. */
+async function memberWith2000Points(prefix) {
+  const member = `${prefix}-${Date.now()}`;
   const token = server.memberToken('glow', member);
   await server.session('glow-skin', { memberToken: token });
   await server.credit('glow', member, 'glow-skin', `order-${member}`, 200_000);
-
   const context = await phone(browser);
   const page = await context.newPage();
   await page.goto(`${server.base}/beauty.html?lang=en`);
@@ -169,6 +169,11 @@ test('a redemption the server refuses (the last one taken meanwhile) is undone, 
   await page.evaluate((t) => window.Siyu.identify(t), token);
   const wallet = page.locator('siyu-wallet');
   await wallet.locator('.amount[data-balance="2000"]').waitFor();
+  return { member, context, page, wallet };
+}
+
+test('a redemption the server refuses (the last one taken meanwhile) is undone, not left as a success', async () => {
+  const { context, page, wallet } = await memberWith2000Points('m-vip');
 
   // Offline, the customer redeems the only VIP facial: accepted on the phone at once.
   await page.route('**/v1/s*', (route) => route.abort('internetdisconnected'));
@@ -267,17 +272,7 @@ test('without ?lang the widgets follow the browser, and the page marks that lang
 });
 
 test('the redeem dialog starts on Cancel, keeps Tab inside, and gives focus back to its button', async () => {
-  const member = `m-keys-${Date.now()}`;
-  const token = server.memberToken('glow', member);
-  await server.session('glow-skin', { memberToken: token });
-  await server.credit('glow', member, 'glow-skin', `order-${member}`, 200_000);
-  const context = await phone(browser);
-  const page = await context.newPage();
-  await page.goto(`${server.base}/beauty.html?lang=en`);
-  await ready(page, 'siyu-wallet');
-  await page.evaluate((t) => window.Siyu.identify(t), token);
-  const wallet = page.locator('siyu-wallet');
-  await wallet.locator('.amount[data-balance="2000"]').waitFor();
+  const { context, page, wallet } = await memberWith2000Points('m-keys');
   const focused = () => page.evaluate(() => {
     const active = document.querySelector('siyu-wallet').shadowRoot.activeElement;
     return active ? `${active.className}|${active.closest('[data-reward]')?.dataset.reward ?? ''}` : 'nothing';
