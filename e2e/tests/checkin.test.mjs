@@ -280,6 +280,8 @@ test('the redeem dialog starts on Cancel, keeps Tab inside, and gives focus back
 
   const opener = wallet.locator('li[data-reward="sample-serum"] button');
   await opener.focus();
+  // Tagged, to see below that the dialog did not make the widget render its buttons anew.
+  await opener.evaluate((button) => { button.tagged = true; });
   await page.keyboard.press('Enter');
   await wallet.locator('.dialog').waitFor();
   assert.equal(await focused(), 'secondary|', 'Cancel first: one Enter spends nothing');
@@ -292,6 +294,8 @@ test('the redeem dialog starts on Cancel, keeps Tab inside, and gives focus back
   await page.keyboard.press('Escape');
   await wallet.locator('.dialog').waitFor({ state: 'detached' });
   assert.equal(await focused(), 'primary small|sample-serum', 'back on the reward\'s button');
+  assert.equal(await page.evaluate(() => document.querySelector('siyu-wallet').shadowRoot.activeElement.tagged), true,
+    'the very button that opened it, not one rendered anew');
   assert.equal(await wallet.locator('.amount').getAttribute('data-balance'), '2000', 'nothing spent');
   await context.close();
 });

@@ -336,7 +336,7 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
                     <button type="button" class="link" onclick={on_dismiss}>{ u.dismiss }</button>
                 </div>
             }
-            { for dialog }
+            if let Some(dialog) = dialog { { dialog } }
             { status }
         </section>
     }

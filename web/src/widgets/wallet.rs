@@ -277,7 +277,7 @@ pub fn wallet_widget(props: &WidgetProps) -> Html {
                     </button>
                 }
             }
-            { for dialog }
+            if let Some(dialog) = dialog { { dialog } }
             <StatusBar store={props.store.clone()} kind={WidgetKind::Wallet} {locale} />
         </section>
     }
