@@ -267,27 +267,19 @@ fn may_hold(
         Condition::AnyOf { question, .. }
         | Condition::AtLeast { question, .. }
         | Condition::AtMost { question, .. } => leaf(question),
-        Condition::All(items) => {
+        // `All` is decided by a condition that fails, `Any` by one that holds; otherwise by
+        // all of them, once none is open.
+        Condition::All(items) | Condition::Any(items) => {
+            let decisive = matches!(condition, Condition::Any(_));
             let mut open = false;
             for item in items {
                 match may_hold(item, answers, settled) {
-                    Some(false) => return Some(false),
+                    Some(holds) if holds == decisive => return Some(decisive),
                     None => open = true,
-                    Some(true) => {}
+                    Some(_) => {}
                 }
             }
-            (!open).then_some(true)
-        }
-        Condition::Any(items) => {
-            let mut open = false;
-            for item in items {
-                match may_hold(item, answers, settled) {
-                    Some(true) => return Some(true),
-                    None => open = true,
-                    Some(false) => {}
-                }
-            }
-            (!open).then_some(false)
+            (!open).then_some(!decisive)
         }
         Condition::Not(inner) => may_hold(inner, answers, settled).map(|holds| !holds),
     }

@@ -15,10 +15,9 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use siyu_core::campaign::{
-    Badge, Dimension, LifecycleRules, OfflineRules, Outcome, PointsRules, Problem, Question,
-    Reward, TagLabel, Theme, TierRules,
+    Badge, CheckinRules, Dimension, LifecycleRules, OfflineRules, Outcome, PointsRules, Problem,
+    Question, Quiz, Reward, TagLabel, Theme, TierRules,
 };
-use siyu_core::campaign::{CheckinRules, Quiz};
 use siyu_core::ids::{CampaignId, OutcomeId, TenantId};
 use siyu_core::locale::{Locale, Text};
 use siyu_core::time::ZoneRules;
@@ -28,33 +27,16 @@ use siyu_core::{Campaign, LocalDay};
 /// (`rewards[2].cost`), in the campaign's field order. `None` when the text is not JSON, or
 /// not an object: then there are no fields to name, and serde_json's message is the answer.
 pub fn shape_problems(text: &str) -> Option<Vec<Problem>> {
-    let mut reader = serde_json::Deserializer::from_str(text);
-    let first = match serde_path_to_error::deserialize::<_, Campaign>(&mut reader) {
-        Ok(_) => return Some(Vec::new()),
-        Err(error) => error,
-    };
-    // A wrong type, an unknown or missing field has a place; broken JSON is about characters.
-    if first.inner().classify() != serde_json::error::Category::Data {
-        return None;
-    }
+    // Broken JSON is about characters, not fields.
     let Ok(Value::Object(document)) = serde_json::from_str::<Value>(text) else {
         return None;
     };
     let mut problems = Problems::default();
-    campaign(&document, &mut problems);
+    read_sections(&document, CAMPAIGN, "", &mut problems);
     if problems.0.is_empty() {
-        // Only serde's whole reading sees a missing required field (or a section list that
-        // no longer matches the campaign): its error, placed.
-        let path = first.path().to_string();
-        let mut message = first.inner().to_string();
-        // A place in a one-line document says nothing the path does not.
-        if let Some(at) = message.rfind(" at line ") {
-            message.truncate(at);
-        }
-        problems.0.push(Problem {
-            path: if path == "." { String::new() } else { path },
-            message,
-        });
+        // The sections found nothing (they have fallen behind the campaign's fields): serde's
+        // own reading of the whole, placed by its path.
+        problems.read::<Campaign>("", &Value::Object(document));
     }
     Some(problems.0)
 }
@@ -70,7 +52,7 @@ impl Problems {
             let inner = error.path().to_string();
             let path = match inner.as_str() {
                 "." => path.to_owned(),
-                _ if inner.starts_with('[') => format!("{path}{inner}"),
+                _ if path.is_empty() || inner.starts_with('[') => format!("{path}{inner}"),
                 _ => format!("{path}.{inner}"),
             };
             self.0.push(Problem {
@@ -91,157 +73,100 @@ impl Problems {
             other => self.read::<Vec<T>>(path, other),
         }
     }
+}
 
-    /// Notes a required field that is absent.
-    fn missing(&mut self, parent: &str, field: &str) {
-        self.0.push(Problem {
-            path: parent.to_owned(),
-            message: format!("missing field `{field}`"),
-        });
+/// One field of a struct: its name, whether serde requires it, and how it is read.
+struct Section {
+    field: &'static str,
+    required: bool,
+    read: fn(&mut Problems, &str, &Value),
+}
+
+const fn section(
+    field: &'static str,
+    required: bool,
+    read: fn(&mut Problems, &str, &Value),
+) -> Section {
+    Section {
+        field,
+        required,
+        read,
     }
+}
 
-    /// Notes each key of `object` that is not one of `known`.
-    fn unknown_fields(&mut self, prefix: &str, object: &Map<String, Value>, known: &[&str]) {
-        for key in object.keys().filter(|key| !known.contains(&key.as_str())) {
-            self.0.push(Problem {
-                path: format!("{prefix}{key}"),
+/// [`Campaign`]'s fields, in its order.
+const CAMPAIGN: &[Section] = &[
+    section("schema_version", true, Problems::read::<u32>),
+    section("id", true, Problems::read::<CampaignId>),
+    section("tenant", true, Problems::read::<TenantId>),
+    section("revision", true, Problems::read::<u32>),
+    section("locales", true, Problems::read_each::<Locale>),
+    section("default_locale", true, Problems::read::<Locale>),
+    section("name", true, Problems::read::<Text>),
+    section("time_zone", true, Problems::read::<String>),
+    section("zone_rules", false, Problems::read::<Option<ZoneRules>>),
+    section("starts_on", true, Problems::read::<LocalDay>),
+    section("ends_on", false, Problems::read::<Option<LocalDay>>),
+    section("theme", false, Problems::read::<Theme>),
+    section("quiz", false, read_quiz),
+    section("points", false, Problems::read::<PointsRules>),
+    section("checkin", false, Problems::read::<Option<CheckinRules>>),
+    section("rewards", false, Problems::read_each::<Reward>),
+    section("tiers", false, Problems::read::<Option<TierRules>>),
+    section("badges", false, Problems::read_each::<Badge>),
+    section("lifecycle", false, Problems::read::<LifecycleRules>),
+    section("offline", false, Problems::read::<OfflineRules>),
+];
+
+/// [`Quiz`]'s fields, in its order.
+const QUIZ: &[Section] = &[
+    section("title", true, Problems::read::<Text>),
+    section("dimensions", true, Problems::read_each::<Dimension>),
+    section("questions", true, Problems::read_each::<Question>),
+    section("outcomes", true, Problems::read_each::<Outcome>),
+    section("fallback_outcome", true, Problems::read::<OutcomeId>),
+    section("completion_points", false, Problems::read::<u64>),
+    section("tag_labels", false, Problems::read_each::<TagLabel>),
+];
+
+/// The quiz section by section; anything but an object, as serde reads it.
+fn read_quiz(problems: &mut Problems, path: &str, value: &Value) {
+    match value {
+        Value::Object(quiz) => read_sections(quiz, QUIZ, path, problems),
+        other => problems.read::<Option<Quiz>>(path, other),
+    }
+}
+
+/// Reads each of `object`'s sections that it has, in order; notes the required ones it lacks
+/// and its keys that are no section. `parent` is the object's path (empty for the document).
+fn read_sections(
+    object: &Map<String, Value>,
+    sections: &[Section],
+    parent: &str,
+    problems: &mut Problems,
+) {
+    let path = |key: &str| match parent {
+        "" => key.to_owned(),
+        _ => format!("{parent}.{key}"),
+    };
+    for section in sections {
+        match object.get(section.field) {
+            Some(value) => (section.read)(problems, &path(section.field), value),
+            None if section.required => problems.0.push(Problem {
+                path: parent.to_owned(),
+                message: format!("missing field `{}`", section.field),
+            }),
+            None => {}
+        }
+    }
+    for key in object.keys() {
+        if !sections.iter().any(|s| s.field == key) {
+            problems.0.push(Problem {
+                path: path(key),
                 message: format!("unknown field `{key}`"),
             });
         }
     }
-}
-
-/// One section per field of [`Campaign`], in its order.
-const CAMPAIGN_FIELDS: &[&str] = &[
-    "schema_version",
-    "id",
-    "tenant",
-    "revision",
-    "locales",
-    "default_locale",
-    "name",
-    "time_zone",
-    "zone_rules",
-    "starts_on",
-    "ends_on",
-    "theme",
-    "quiz",
-    "points",
-    "checkin",
-    "rewards",
-    "tiers",
-    "badges",
-    "lifecycle",
-    "offline",
-];
-
-/// The fields of [`Campaign`] without a default.
-const CAMPAIGN_REQUIRED: &[&str] = &[
-    "schema_version",
-    "id",
-    "tenant",
-    "revision",
-    "locales",
-    "default_locale",
-    "name",
-    "time_zone",
-    "starts_on",
-];
-
-/// Hands each of an object's `fields` that it has to `read`, in order; notes the `required`
-/// ones it lacks, and its keys that are not fields. `parent` is the object's path.
-fn each_field(
-    object: &Map<String, Value>,
-    (fields, required): (&[&'static str], &[&str]),
-    parent: &str,
-    problems: &mut Problems,
-    mut read: impl FnMut(&'static str, &Value, &mut Problems),
-) {
-    for &field in fields {
-        match object.get(field) {
-            Some(value) => read(field, value, problems),
-            None if required.contains(&field) => problems.missing(parent, field),
-            None => {}
-        }
-    }
-    let prefix = if parent.is_empty() {
-        String::new()
-    } else {
-        format!("{parent}.")
-    };
-    problems.unknown_fields(&prefix, object, fields);
-}
-
-fn campaign(document: &Map<String, Value>, problems: &mut Problems) {
-    let fields = (CAMPAIGN_FIELDS, CAMPAIGN_REQUIRED);
-    each_field(
-        document,
-        fields,
-        "",
-        problems,
-        |field, value, problems| match field {
-            "schema_version" | "revision" => problems.read::<u32>(field, value),
-            "id" => problems.read::<CampaignId>(field, value),
-            "tenant" => problems.read::<TenantId>(field, value),
-            "locales" => problems.read_each::<Locale>(field, value),
-            "default_locale" => problems.read::<Locale>(field, value),
-            "name" => problems.read::<Text>(field, value),
-            "time_zone" => problems.read::<String>(field, value),
-            "zone_rules" => problems.read::<Option<ZoneRules>>(field, value),
-            "starts_on" => problems.read::<LocalDay>(field, value),
-            "ends_on" => problems.read::<Option<LocalDay>>(field, value),
-            "theme" => problems.read::<Theme>(field, value),
-            "quiz" => match value {
-                Value::Object(quiz_fields) => quiz(quiz_fields, problems),
-                other => problems.read::<Option<Quiz>>(field, other),
-            },
-            "points" => problems.read::<PointsRules>(field, value),
-            "checkin" => problems.read::<Option<CheckinRules>>(field, value),
-            "rewards" => problems.read_each::<Reward>(field, value),
-            "tiers" => problems.read::<Option<TierRules>>(field, value),
-            "badges" => problems.read_each::<Badge>(field, value),
-            "lifecycle" => problems.read::<LifecycleRules>(field, value),
-            "offline" => problems.read::<OfflineRules>(field, value),
-            _ => unreachable!("every field of CAMPAIGN_FIELDS has its section"),
-        },
-    );
-}
-
-/// One section per field of [`Quiz`], in its order.
-const QUIZ_FIELDS: &[&str] = &[
-    "title",
-    "dimensions",
-    "questions",
-    "outcomes",
-    "fallback_outcome",
-    "completion_points",
-    "tag_labels",
-];
-
-/// The fields of [`Quiz`] without a default.
-const QUIZ_REQUIRED: &[&str] = &[
-    "title",
-    "dimensions",
-    "questions",
-    "outcomes",
-    "fallback_outcome",
-];
-
-fn quiz(quiz: &Map<String, Value>, problems: &mut Problems) {
-    let fields = (QUIZ_FIELDS, QUIZ_REQUIRED);
-    each_field(quiz, fields, "quiz", problems, |field, value, problems| {
-        let path = format!("quiz.{field}");
-        match field {
-            "title" => problems.read::<Text>(&path, value),
-            "dimensions" => problems.read_each::<Dimension>(&path, value),
-            "questions" => problems.read_each::<Question>(&path, value),
-            "outcomes" => problems.read_each::<Outcome>(&path, value),
-            "fallback_outcome" => problems.read::<OutcomeId>(&path, value),
-            "completion_points" => problems.read::<u64>(&path, value),
-            "tag_labels" => problems.read_each::<TagLabel>(&path, value),
-            _ => unreachable!("every field of QUIZ_FIELDS has its section"),
-        }
-    });
 }
 
 #[cfg(test)]
@@ -249,6 +174,19 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// The sections' fields, and those of them that are required.
+    fn fields(sections: &[Section]) -> Vec<&'static str> {
+        sections.iter().map(|s| s.field).collect()
+    }
+
+    fn required(sections: &[Section]) -> Vec<&'static str> {
+        sections
+            .iter()
+            .filter(|s| s.required)
+            .map(|s| s.field)
+            .collect()
+    }
 
     fn demo() -> Value {
         serde_json::from_str(siyu_core::demo::BEAUTY_JSON).unwrap()
@@ -264,7 +202,7 @@ mod tests {
                 panic!("a campaign is an object");
             };
             let mut problems = Problems::default();
-            campaign(&document, &mut problems);
+            read_sections(&document, CAMPAIGN, "", &mut problems);
             assert!(problems.0.is_empty(), "{:?}", problems.0);
         }
     }
@@ -276,19 +214,19 @@ mod tests {
         let written = serde_json::to_value(&campaign).unwrap();
         for key in written.as_object().unwrap().keys() {
             assert!(
-                CAMPAIGN_FIELDS.contains(&key.as_str()),
+                fields(CAMPAIGN).contains(&key.as_str()),
                 "no section for {key}"
             );
         }
         for key in written["quiz"].as_object().unwrap().keys() {
             assert!(
-                QUIZ_FIELDS.contains(&key.as_str()),
+                fields(QUIZ).contains(&key.as_str()),
                 "no section for quiz.{key}"
             );
         }
         // And every section names a field of the campaign: the whole reading does not call
         // it unknown.
-        for &field in CAMPAIGN_FIELDS {
+        for field in fields(CAMPAIGN) {
             let mut document = demo();
             document[field] = written.get(field).cloned().unwrap_or(Value::Null);
             if let Err(error) = serde_json::from_value::<Campaign>(document) {
@@ -302,19 +240,19 @@ mod tests {
 
     #[test]
     fn the_required_fields_are_those_serde_requires() {
-        for &field in CAMPAIGN_FIELDS {
+        for field in fields(CAMPAIGN) {
             let mut document = demo();
             document.as_object_mut().unwrap().remove(field);
             let missing = serde_json::from_value::<Campaign>(document)
                 .is_err_and(|e| e.to_string().contains("missing field"));
-            assert_eq!(missing, CAMPAIGN_REQUIRED.contains(&field), "{field}");
+            assert_eq!(missing, required(CAMPAIGN).contains(&field), "{field}");
         }
-        for &field in QUIZ_FIELDS {
+        for field in fields(QUIZ) {
             let mut document = demo();
             document["quiz"].as_object_mut().unwrap().remove(field);
             let missing = serde_json::from_value::<Campaign>(document)
                 .is_err_and(|e| e.to_string().contains("missing field"));
-            assert_eq!(missing, QUIZ_REQUIRED.contains(&field), "quiz.{field}");
+            assert_eq!(missing, required(QUIZ).contains(&field), "quiz.{field}");
         }
     }
 

@@ -24,6 +24,7 @@ use std::rc::Rc;
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use serde::{Deserialize, Serialize};
+use siyu_core::ids::OpId;
 use siyu_core::op::{Event, Op};
 use siyu_core::protocol::{SyncRequest, PROTOCOL_VERSION, SYNC_BATCH_OPS_MAX};
 use siyu_core::{Applied, Campaign, ClientOp, Rejection, Timestamp};
@@ -324,6 +325,12 @@ impl Store {
             .as_ref()
             .expect("widgets render once the member is there");
         read(member, browser::now(inner.offset_ms))
+    }
+
+    /// Whether the member's state still holds operation `op`: one the server refused was
+    /// rolled back out of it, and what it did is no longer to be shown as done.
+    pub fn still_applied(&self, op: &OpId) -> bool {
+        self.with_member(|member, _| member.local().applied.contains_key(op))
     }
 
     /// The device's clock corrected to the server's.

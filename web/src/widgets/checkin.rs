@@ -271,7 +271,7 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
         };
         html! {
             <Dialog title={u.makeup_title} {text} confirm={i18n::makeup_day(locale, day)} cancel={u.cancel}
-                {on_confirm} {on_cancel} return_to={format!("button[data-day=\"{day}\"]")} />
+                {on_confirm} {on_cancel} />
         }
     });
     let on_dismiss = {
@@ -321,9 +321,7 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
             </p>
             // A celebration whose operation the server refused (and was rolled back) is gone:
             // the store's notice says why.
-            if let Some((serial, _, lines)) = flow.celebration.as_ref().filter(|(_, op, _)| {
-                props.store.with_member(|member, _| member.local().applied.contains_key(op))
-            }) {
+            if let Some((serial, _, lines)) = flow.celebration.as_ref().filter(|(_, op, _)| props.store.still_applied(op)) {
                 <div key={serial.to_string()} class={classes!("celebrate", (!*reduced_motion).then_some("animate"))} role="status">
                     <span class="burst">{ icon(Icon::Burst) }</span>
                     { for lines.iter().map(|l| html! { <p>{ l }</p> }) }

@@ -169,9 +169,6 @@ pub struct DialogProps {
     pub cancel: AttrValue,
     pub on_confirm: Callback<()>,
     pub on_cancel: Callback<()>,
-    /// A CSS selector of the button that opened the dialog, which gets the focus back when
-    /// it closes (found again by selector: the widget may have rendered that button anew).
-    pub return_to: AttrValue,
 }
 
 /// A confirmation (`aria-modal`): focus starts on Cancel, the choice that spends nothing; Tab
@@ -181,15 +178,22 @@ pub struct DialogProps {
 pub fn dialog(props: &DialogProps) -> Html {
     let (cancel_ref, confirm_ref) = (use_node_ref(), use_node_ref());
     {
-        let (cancel_ref, return_to) = (cancel_ref.clone(), props.return_to.clone());
+        let cancel_ref = cancel_ref.clone();
         use_effect_with((), move |_| {
             let cancel = cancel_ref.cast::<web_sys::HtmlElement>();
-            let root = cancel.as_ref().map(|c| c.get_root_node());
+            // Still focused: the button that opened the dialog.
+            let opener = cancel.as_ref().and_then(|c| {
+                js_sys::Reflect::get(&c.get_root_node(), &"activeElement".into())
+                    .ok()?
+                    .dyn_into::<web_sys::HtmlElement>()
+                    .ok()
+            });
             if let Some(button) = &cancel {
                 let _ = button.focus();
             }
             move || {
-                if let Some(opener) = root.and_then(|r| query_selector(&r, &return_to)) {
+                // A make-up's day is no longer a button once made up: nothing to go back to.
+                if let Some(opener) = opener.filter(|o| o.is_connected()) {
                     let _ = opener.focus();
                 }
             }
@@ -231,15 +235,4 @@ pub fn dialog(props: &DialogProps) -> Html {
             </div>
         </div>
     }
-}
-
-/// The first element in `root` (a widget's shadow root) that `selector` matches.
-fn query_selector(root: &web_sys::Node, selector: &str) -> Option<web_sys::HtmlElement> {
-    let find = js_sys::Reflect::get(root, &"querySelector".into()).ok()?;
-    let found = find
-        .dyn_into::<js_sys::Function>()
-        .ok()?
-        .call1(root, &selector.into())
-        .ok()?;
-    found.dyn_into().ok()
 }

@@ -153,11 +153,9 @@ pub fn wallet_widget(props: &WidgetProps) -> Html {
     // another customer) was rolled back out of the member's operations: it no longer shows as
     // a success, and the store's notice says why.
     let undone = |result: &Result<(RewardId, OpId), Rejection>| {
-        result.as_ref().is_ok_and(|(_, op)| {
-            props
-                .store
-                .with_member(|member, _| !member.local().applied.contains_key(op))
-        })
+        result
+            .as_ref()
+            .is_ok_and(|(_, op)| !props.store.still_applied(op))
     };
     let dialog = flow.confirming.as_ref().and_then(|id| {
         let reward = campaign.reward(id)?;
@@ -176,8 +174,7 @@ pub fn wallet_widget(props: &WidgetProps) -> Html {
             Callback::from(move |()| flow.dispatch(WalletAction::Dismiss))
         };
         Some(html! {
-            <Dialog title={u.redeem_title} {text} confirm={u.redeem} cancel={u.cancel} {on_confirm} {on_cancel}
-                return_to={format!("[data-reward=\"{id}\"] button")} />
+            <Dialog title={u.redeem_title} {text} confirm={u.redeem} cancel={u.cancel} {on_confirm} {on_cancel} />
         })
     });
     html! {
