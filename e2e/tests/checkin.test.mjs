@@ -309,7 +309,25 @@ test('Siyu.identify rejects with an Error that says why, and a TypeError without
     () => 'resolved',
     (e) => `${e instanceof Error ? e.constructor.name : typeof e}: ${e.message ?? e}`,
   ), token);
+  const sentMemberTokens = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('/v1/sessions') && request.postData()?.includes('member_token')) {
+      sentMemberTokens.push(request.postData());
+    }
+  });
   assert.match(await outcome('not-a-jwt'), /^Error: the server refused: invalid_member_token: /);
+  assert.equal(sentMemberTokens.length, 1, 'a refused member token is sent once, not again without the device');
   assert.match(await outcome(undefined), /^TypeError: Siyu\.identify\(memberToken\): the member token/);
+
+  // The refused token is forgotten: the customer's check-in still reaches the server, as the
+  // device it was, with no sync error on screen.
+  const checkin = page.locator('siyu-checkin');
+  await checkin.locator('button.primary.big').click();
+  await synced(page);
+  assert.equal(await checkin.locator('.sync.error').count(), 0, 'no sync error left on screen');
+  const { state } = await server.exportMe(await sessionToken(page, 'glow-skin'));
+  assert.match(state.member, /^device:/);
+  assert.deepEqual(Object.keys(state.checkins.days), [dayOf(Date.now())]);
+  assert.equal(sentMemberTokens.length, 1, 'the refused token is never sent again');
   await context.close();
 });

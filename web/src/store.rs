@@ -952,6 +952,20 @@ impl Store {
                     return Ok(session);
                 }
                 Err(FetchError::Network) => return Err(SyncStop::Offline),
+                Err(FetchError::Status { code, message, .. })
+                    if member_token.is_some() && code.contains("member_token") =>
+                {
+                    // The host page's member token is refused (forged, expired, another
+                    // brand's): `Siyu.identify` rejects with why, and the widgets go on as the
+                    // device they were, rather than failing every sync on the same token.
+                    IDENTITY.with(|id| {
+                        let mut id = id.borrow_mut();
+                        if *id == member_token {
+                            *id = None;
+                        }
+                    });
+                    return Err(SyncStop::Refused(format!("{code}: {message}")));
+                }
                 Err(FetchError::Status { status, .. })
                     if device_token.is_some() && (status == 401 || status == 403) =>
                 {
