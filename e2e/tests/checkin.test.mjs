@@ -75,6 +75,12 @@ test('a day the server saw missed is made up for its price, then a reward is red
   assert.match(await dialog.textContent(), /for 30 points\? You'll have 75 left/);
   await dialog.locator('button.primary').click();
   await checkin.locator(`.day.made-up[data-day="${yesterday}"]`).waitFor();
+  // Its button is gone: focus is on the day's cell, not lost to the top of the page.
+  await page.waitForFunction(() => document.querySelector('siyu-checkin').shadowRoot.activeElement?.dataset.day);
+  assert.equal(await page.evaluate(() => {
+    const active = document.querySelector('siyu-checkin').shadowRoot.activeElement;
+    return `${active.className}|${active.dataset.day}`;
+  }), `day made-up|${yesterday}`);
   assert.equal(await wallet.locator('.amount').getAttribute('data-balance'), '75');
   assert.equal(await checkin.locator('.streak').getAttribute('data-streak'), '2');
 

@@ -173,7 +173,7 @@ pub struct DialogProps {
 
 /// A confirmation (`aria-modal`): focus starts on Cancel, the choice that spends nothing; Tab
 /// and Shift+Tab stay between its two buttons; Escape cancels; once it closes, focus goes back
-/// to what opened it (the reward's or the day's button).
+/// to what opened it (the reward's or the day's button, or the day's cell once made up).
 #[function_component(Dialog)]
 pub fn dialog(props: &DialogProps) -> Html {
     let (cancel_ref, confirm_ref) = (use_node_ref(), use_node_ref());
@@ -191,11 +191,36 @@ pub fn dialog(props: &DialogProps) -> Html {
             if let Some(button) = &cancel {
                 let _ = button.focus();
             }
+            // The list the opener sits in, to find its replacement in (see below).
+            let list = opener
+                .as_ref()
+                .and_then(|o| o.parent_element()?.parent_element());
             move || {
-                // A make-up's day is no longer a button once made up: nothing to go back to.
-                if let Some(opener) = opener.filter(|o| o.is_connected()) {
+                let Some(opener) = opener else { return };
+                if opener.is_connected() {
                     let _ = opener.focus();
+                    return;
                 }
+                // A day made up is no longer a button but its calendar cell: focus goes there
+                // (focusable by script only), not to the top of the host page, once the widget
+                // has rendered it.
+                let (Some(day), Some(list)) = (opener.get_attribute("data-day"), list) else {
+                    return;
+                };
+                gloo_timers::callback::Timeout::new(0, move || {
+                    let cell = list
+                        .query_selector(&["[data-day=\"", &day, "\"]"].concat())
+                        .ok()
+                        .flatten()
+                        .and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok());
+                    if let Some(cell) = cell {
+                        if cell.tab_index() < 0 {
+                            let _ = cell.set_attribute("tabindex", "-1");
+                        }
+                        let _ = cell.focus();
+                    }
+                })
+                .forget();
             }
         });
     }
