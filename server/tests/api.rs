@@ -645,6 +645,27 @@ async fn purchases_are_credited_once_per_order(backend: Backend) {
     assert_eq!(status, StatusCode::CONFLICT, "{conflict}");
     let (status, _) = server.credit("carol", "order-78", 0).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A refused credit changes nothing: the brand sends it again, corrected, under the same
+    // order reference, and it is credited.
+    let (status, body) = server.credit("carol", "order-78", 5_000).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"status": "accepted", "points": 50, "balance": 173})
+    );
+    // Nor does it make a member of someone the brand never credited.
+    let (status, _) = server.credit("erin", "order-79", 99).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let admin_key = server.admin_key.clone();
+    let (_, stats) = server
+        .call(
+            Method::GET,
+            "/v1/admin/campaigns/glow-skin/stats",
+            Some(&admin_key),
+            None,
+        )
+        .await;
+    assert_eq!(stats["members"], 1, "{stats}");
     let (status, _) = server
         .call(
             Method::POST,

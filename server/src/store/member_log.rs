@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use siyu_core::ids::OpId;
-use siyu_core::op::{fingerprint_bits, Applied, ClientOp, Context};
+use siyu_core::op::{fingerprint_bits, Actor, Applied, ClientOp, Context};
 use siyu_core::protocol::{OpResult, OpStatus};
 use siyu_core::{decide, Campaign, MemberState, Rejection, Timestamp};
 
@@ -162,7 +162,11 @@ impl MemberLog {
                 op,
                 status: OpStatus::rejected(rejection),
                 applied: None,
-                new: true,
+                // A device's refused operation is recorded, so that its retries get the same
+                // answer. The brand's is not: it changed nothing, and the brand sends it again
+                // corrected under the same order reference (the op id comes from it), which a
+                // recorded refusal would answer as a conflict forever.
+                new: ctx.actor == Actor::Customer,
                 fingerprint,
             },
         }
@@ -225,7 +229,7 @@ impl MemberLog {
 #[cfg(test)]
 mod tests {
     use siyu_core::demo;
-    use siyu_core::op::{Actor, Op};
+    use siyu_core::op::Op;
 
     use super::*;
 
