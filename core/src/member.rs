@@ -46,6 +46,10 @@ pub struct Redemption {
     pub at: Timestamp,
 }
 
+/// The fingerprint an erasure keeps of every applied operation: none. An operation sent again
+/// under a kept id is then a replay ([`crate::Rejection::AlreadyApplied`]), whatever it holds.
+pub const ERASED_FINGERPRINT: u64 = 0;
+
 /// Everything the engine knows about one member in one campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -192,10 +196,16 @@ impl MemberState {
 
     /// What an erasure of this member keeps: the operation ids (so that a replayed operation
     /// changes nothing, trust rule 2) and the redemptions per reward (so that a per-person
-    /// limit still holds, trust rule 3). Nothing that says what the member did or when.
+    /// limit still holds, trust rule 3). Nothing that says what the member did or when: not
+    /// the fingerprints either ([`ERASED_FINGERPRINT`] instead), which hash the operation
+    /// with its time and amount, and a search of the hours around it finds them.
     pub fn erased(&self) -> Self {
         let mut kept = Self::new(self.campaign.clone(), self.member.clone());
-        kept.applied = self.applied.clone();
+        kept.applied = self
+            .applied
+            .iter()
+            .map(|(id, _)| (id.clone(), ERASED_FINGERPRINT))
+            .collect();
         kept.erased_redemptions = self.erased_redemptions.clone();
         for redemption in &self.redemptions {
             *kept

@@ -486,7 +486,10 @@ pub fn decide(
 ) -> Result<Applied, Rejection> {
     let fingerprint = op.fingerprint();
     match state.applied.get(&op.id) {
-        Some(seen) if fingerprint_bits(*seen) == fingerprint => {
+        Some(&seen)
+            if seen == crate::member::ERASED_FINGERPRINT
+                || fingerprint_bits(seen) == fingerprint =>
+        {
             return Err(Rejection::AlreadyApplied { op: op.id.clone() })
         }
         Some(_) => return Err(Rejection::OpIdConflict { op: op.id.clone() }),

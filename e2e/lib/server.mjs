@@ -84,6 +84,19 @@ export class Server {
     });
   }
 
+  /**
+   * A member whose check-in at `at` (in the past) reached the server, as from a phone that was
+   * offline then and signed in afterwards: sent by an anonymous device, which is then bound to
+   * the member. (A device signed in as the member claims no time before it signed in.)
+   * Resolves to the member's session and the check-in's result.
+   */
+  async memberCheckedInAt(campaign, memberToken, at, id) {
+    const device = await this.session(campaign);
+    const pushed = await this.sync(device.token, campaign, [{ id, occurred_at: at, op: { type: 'checkin' } }]);
+    const session = await this.session(campaign, { memberToken, deviceToken: device.token });
+    return { session, result: pushed.results[0] };
+  }
+
   sync(token, campaign, ops = []) {
     return this.call('POST', '/v1/sync', { token, body: { version: 1, campaign, ops } });
   }

@@ -51,10 +51,9 @@ test('a day the server saw missed is made up for its price, then a reward is red
   // grace window) and bought something; yesterday was missed.
   const member = `m-makeup-${Date.now()}`;
   const token = server.memberToken('glow', member);
-  const api = await server.session('glow-skin', { memberToken: token });
   const dayBeforeYesterday = startOfToday() - DAY_MS - 60_000;
-  const pushed = await server.sync(api.token, 'glow-skin', [{ id: `api-${member}`, occurred_at: dayBeforeYesterday, op: { type: 'checkin' } }]);
-  assert.equal(pushed.results[0].status, 'accepted', JSON.stringify(pushed.results[0]));
+  const { session: api, result } = await server.memberCheckedInAt('glow-skin', token, dayBeforeYesterday, `api-${member}`);
+  assert.equal(result.status, 'accepted', JSON.stringify(result));
   await server.credit('glow', member, 'glow-skin', `order-${member}`, 10_000);
 
   const context = await phone(browser);

@@ -182,8 +182,7 @@ for (const [tenant, campaign, pageName, path] of [['glow', 'glow-skin', 'beauty'
       // bought enough for a reward, so every dialog can be opened.
       const member = `m-narrow-${pageName}-${lang}-${Date.now()}`;
       const token = server.memberToken(tenant, member);
-      const api = await server.session(campaign, { memberToken: token });
-      await server.sync(api.token, campaign, [{ id: `api-${member}`, occurred_at: startOfToday() - DAY_MS - 60_000, op: { type: 'checkin' } }]);
+      await server.memberCheckedInAt(campaign, token, startOfToday() - DAY_MS - 60_000, `api-${member}`);
       await server.credit(tenant, member, campaign, `order-${member}`, 500_000);
 
       const context = await phone(browser, { locale: lang });

@@ -806,6 +806,8 @@ async fn an_erased_member_is_still_held_to_the_trust_rules(backend: Backend) {
     assert_eq!(statuses(&body), ["accepted"]);
     let stock_before = body["stock_taken"]["sample-serum"].clone();
 
+    server.set_time(0, 1);
+    let erased_at = server.now();
     let (status, _) = server
         .call(Method::DELETE, "/v1/me", Some(&token), None)
         .await;
@@ -852,11 +854,14 @@ async fn an_erased_member_is_still_held_to_the_trust_rules(backend: Backend) {
         export["state"]["erased_redemptions"],
         json!({"sample-serum": 1})
     );
-    assert!(export["state"]["applied"]
-        .as_object()
-        .unwrap()
-        .contains_key("r1"));
+    // The id without its fingerprint, which hashes the operation's time and content.
+    assert_eq!(export["state"]["applied"]["r1"], 0, "{export}");
     assert_eq!(export["state"]["redemptions"], json!([]));
+    // The device is still there (the phone works) but says nothing of when it was used.
+    let devices = export["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 1, "{export}");
+    assert_eq!(devices[0]["created_at"], erased_at, "{export}");
+    assert_eq!(devices[0]["last_contact"], erased_at, "{export}");
 }
 
 async fn publishing_validates_and_reports_every_problem(backend: Backend) {
@@ -1101,6 +1106,56 @@ async fn offline_claims_are_judged_against_last_contact(backend: Backend) {
             "accepted"
         ]
     );
+
+    // A member's check-in claimed too late on their phone is not made good by signing in on a
+    // fresh device: signing in is that device's first contact.
+    let phone = server.member_session("fay", None).await;
+    let body = server
+        .sync_ok(
+            &phone,
+            vec![op("fay-today", server.now(), json!({"type": "checkin"}))],
+        )
+        .await;
+    assert_eq!(statuses(&body), ["accepted"]);
+    let yesterday = op(
+        "fay-yesterday",
+        server.now() - 24 * 3_600_000,
+        json!({"type": "checkin"}),
+    );
+    let body = server.sync_ok(&phone, vec![yesterday.clone()]).await;
+    assert_eq!(
+        statuses(&body),
+        ["rejected:claimed_time_before_last_contact"]
+    );
+    let fresh = server.member_session("fay", None).await;
+    let body = server
+        .sync_ok(
+            &fresh,
+            vec![op(
+                "fay-again",
+                server.now() - 24 * 3_600_000,
+                json!({"type": "checkin"}),
+            )],
+        )
+        .await;
+    assert_eq!(
+        statuses(&body),
+        ["rejected:claimed_time_before_last_contact"],
+        "{body}"
+    );
+    // An anonymous device's first sync still carries what it did offline before it.
+    let anonymous = server.session().await;
+    let body = server
+        .sync_ok(
+            &anonymous,
+            vec![op(
+                "first-visit",
+                server.now() - 3_600_000,
+                json!({"type": "checkin"}),
+            )],
+        )
+        .await;
+    assert_eq!(statuses(&body), ["accepted"]);
 }
 
 fn quiz_answers() -> Value {

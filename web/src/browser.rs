@@ -35,11 +35,11 @@ pub fn now(offset_ms: i64) -> Timestamp {
     Timestamp::from_millis(device_now().saturating_add(offset_ms))
 }
 
-/// A fresh id for an operation or a tab: time and randomness, in id characters.
+/// A fresh id for an operation or a tab: 104 random bits, in id characters. No time: the
+/// server keeps operation ids after the member erases their data, and an id must not say when.
 pub fn random_id(prefix: &str) -> String {
-    let time = radix36(device_now().max(0) as u64);
-    let noise = radix36((js_sys::Math::random() * 2f64.powi(52)) as u64);
-    format!("{prefix}-{time}-{noise}")
+    let noise = || radix36((js_sys::Math::random() * 2f64.powi(52)) as u64);
+    format!("{prefix}-{}-{}", noise(), noise())
 }
 
 fn radix36(mut n: u64) -> String {

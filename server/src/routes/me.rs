@@ -48,7 +48,7 @@ pub async fn me_export(
 /// Erases what is held about the caller, except what the trust rules need (the ids of its
 /// operations and its redemptions per reward: `MemberState::erased`); idempotent.
 #[utoipa::path(delete, path = "/v1/me", tag = "me", security(("session" = [])),
-    responses((status = 204, description = "erased (also when there was nothing); only operation ids and redemptions per reward are kept, so that replays change nothing and per-person limits hold"),
+    responses((status = 204, description = "erased (also when there was nothing); only operation ids (without their content) and redemptions per reward are kept, so that replays change nothing and per-person limits hold; the member's devices keep working, created and last seen at the erasure"),
               (status = 401, description = "`missing_credentials`, `invalid_token`, `token_expired`, or the device is not known", body = crate::openapi::ErrorBody),
               (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody)))]
 pub async fn me_erase(
@@ -56,6 +56,6 @@ pub async fn me_erase(
     headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
     let key = member_of(&state, &headers).await?;
-    state.store.erase(&key).await?;
+    state.store.erase(&key, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

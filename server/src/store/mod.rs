@@ -264,8 +264,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn export(&self, key: &MemberKey) -> StoreResult<MemberExport>;
     /// Erases a member's operations and state, keeping only [`MemberState::erased`] (operation
     /// ids, redemptions per reward), from which its log starts again. Its devices stay bound
-    /// to it, so the customer's phone keeps working. Idempotent.
-    async fn erase(&self, key: &MemberKey) -> StoreResult<()>;
+    /// to it, so the customer's phone keeps working, but keep no time of their own: created
+    /// and last seen `now`, the erasure (which still holds their claims to trust rule 4).
+    /// Idempotent.
+    async fn erase(&self, key: &MemberKey, now: Timestamp) -> StoreResult<()>;
     /// Every member's state in a campaign (for stats and the CRM export).
     async fn member_states(
         &self,

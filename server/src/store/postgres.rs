@@ -537,9 +537,11 @@ impl Store for PostgresStore {
         campaign: &PublishedCampaign,
         device: &str,
         member: &MemberKey,
-        _clock: &dyn Clock,
+        clock: &dyn Clock,
     ) -> StoreResult<()> {
         let id = &campaign.campaign.id;
+        // Signing in counts as a contact (trust rule 4; see the SQLite store's `bind`).
+        let contact = "UPDATE devices SET last_contact = GREATEST(COALESCE(last_contact, 0), $3) WHERE campaign = $1 AND device = $2";
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let record = tx
@@ -586,6 +588,8 @@ impl Store for PostgresStore {
                 &[&id.as_str(), &from.member, &member.member],
             )
             .await?;
+            tx.execute(contact, &[&id.as_str(), &device, &clock.now().as_millis()])
+                .await?;
             let _ = source;
             tx.commit().await?;
             self.members.lock().expect("member cache").pop(&from);
@@ -596,6 +600,8 @@ impl Store for PostgresStore {
                 &[&id.as_str(), &device, &member.member],
             )
             .await?;
+            tx.execute(contact, &[&id.as_str(), &device, &clock.now().as_millis()])
+                .await?;
             tx.commit().await?;
         }
         Ok(())
@@ -676,7 +682,7 @@ impl Store for PostgresStore {
         })
     }
 
-    async fn erase(&self, key: &MemberKey) -> StoreResult<()> {
+    async fn erase(&self, key: &MemberKey, now: Timestamp) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         // Only what the trust rules need stays: the operation ids and the redemptions per
@@ -691,6 +697,12 @@ impl Store for PostgresStore {
         tx.execute(
             "UPDATE members SET seq = 0, erased = $3, epoch = epoch + 1 WHERE campaign = $1 AND member = $2",
             &[&key.campaign.as_str(), &key.member, &kept],
+        )
+        .await?;
+        // The devices keep working, and keep no time of the past (see `Store::erase`).
+        tx.execute(
+            "UPDATE devices SET created_at = $3, last_contact = $3 WHERE campaign = $1 AND member = $2",
+            &[&key.campaign.as_str(), &key.member, &now.as_millis()],
         )
         .await?;
         tx.commit().await?;

@@ -132,6 +132,7 @@ enum Job {
     },
     Erase {
         key: MemberKey,
+        now: Timestamp,
         reply: Reply<()>,
     },
     CreateTenant {
@@ -740,7 +741,7 @@ fn run_job(tx: &Transaction<'_>, caches: &mut Caches, job: Job) -> Ran {
             reply,
             register_device(tx, caches, &campaign, &device, &member, now)
         ),
-        Job::Erase { key, reply } => in_savepoint!(reply, erase(tx, caches, &key)),
+        Job::Erase { key, now, reply } => in_savepoint!(reply, erase(tx, caches, &key, now)),
         Job::CreateTenant { tenant, now, reply } => {
             in_savepoint!(reply, create_tenant(tx, &tenant, now))
         }
@@ -916,9 +917,15 @@ fn bind(
             params![campaign.id.as_str(), device, member.member],
         )?;
     }
+    // Signing in counts as a contact (trust rule 4): the device acts as the member from now
+    // on and claims no earlier time as the member. Otherwise a fresh session of the member's
+    // could check in on the days the member's own devices were refused for being late.
+    tx.execute(
+        "UPDATE devices SET last_contact = MAX(COALESCE(last_contact, 0), ?3) WHERE campaign = ?1 AND device = ?2",
+        params![campaign.id.as_str(), device, now.as_millis()],
+    )?;
     // Devices that acted as the merged member now act as the target: forget them all.
     caches.devices.clear();
-    let _ = now;
     Ok(())
 }
 
@@ -951,7 +958,12 @@ fn register_device(
     Ok(())
 }
 
-fn erase(tx: &Transaction<'_>, caches: &mut Caches, key: &MemberKey) -> StoreResult<()> {
+fn erase(
+    tx: &Transaction<'_>,
+    caches: &mut Caches,
+    key: &MemberKey,
+    now: Timestamp,
+) -> StoreResult<()> {
     // Only what the trust rules need stays: the operation ids and the redemptions per reward
     // (`MemberState::erased`).
     let kept = caches.member(tx, key)?.state.erased();
@@ -966,7 +978,12 @@ fn erase(tx: &Transaction<'_>, caches: &mut Caches, key: &MemberKey) -> StoreRes
         params![key.campaign.as_str(), key.member, kept],
     )?;
     // Devices keep acting as the (now empty) member: the customer's phone still works, and
-    // holds nothing of the past.
+    // holds nothing of the past, not even when it was first or last seen.
+    tx.execute(
+        "UPDATE devices SET created_at = ?3, last_contact = ?3 WHERE campaign = ?1 AND member = ?2",
+        params![key.campaign.as_str(), key.member, now.as_millis()],
+    )?;
+    caches.devices.clear();
     caches.members.pop(key);
     Ok(())
 }
@@ -1275,9 +1292,9 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn erase(&self, key: &MemberKey) -> StoreResult<()> {
+    async fn erase(&self, key: &MemberKey, now: Timestamp) -> StoreResult<()> {
         let key = key.clone();
-        self.submit(|reply| Job::Erase { key, reply }).await
+        self.submit(|reply| Job::Erase { key, now, reply }).await
     }
 
     async fn member_states(
