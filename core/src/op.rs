@@ -188,6 +188,10 @@ pub struct Context<'a> {
     pub last_contact: Option<Timestamp>,
     /// Stock taken per reward, across members.
     pub stock_taken: &'a StockTaken,
+    /// The operation was accepted before and its reward handed over: a device's history
+    /// merged into its member's when it signs in. The per-person limit and the stock are not
+    /// judged again (nothing acknowledged is lost); the points still are.
+    pub handed_over: bool,
 }
 
 impl Context<'static> {
@@ -198,6 +202,7 @@ impl Context<'static> {
             actor,
             last_contact: None,
             stock_taken: &NO_STOCK_TAKEN,
+            handed_over: false,
         }
     }
 }
@@ -879,7 +884,7 @@ impl Decision<'_> {
             .ok_or_else(|| Rejection::UnknownReward {
                 reward: reward_id.clone(),
             })?;
-        if let Some(limit) = reward.per_member_limit {
+        if let Some(limit) = reward.per_member_limit.filter(|_| !ctx.handed_over) {
             if self.state.redemptions_of(reward_id) >= limit {
                 return Err(Rejection::RedemptionLimitReached {
                     reward: reward_id.clone(),
@@ -887,7 +892,7 @@ impl Decision<'_> {
                 });
             }
         }
-        if let Some(stock) = reward.stock {
+        if let Some(stock) = reward.stock.filter(|_| !ctx.handed_over) {
             if ctx.stock_taken.get(reward_id).copied().unwrap_or(0) >= stock {
                 return Err(Rejection::OutOfStock {
                     reward: reward_id.clone(),

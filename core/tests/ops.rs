@@ -295,6 +295,7 @@ fn redemptions_respect_balance_stock_and_per_member_limits() {
     let redeem = |m: &mut _, id: &str, reward: &str, taken: &StockTaken| {
         let ctx = Context {
             stock_taken: taken,
+            handed_over: false,
             ..Context::new(now, Actor::Customer)
         };
         apply(

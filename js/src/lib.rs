@@ -127,6 +127,7 @@ impl ApplyContext {
         Context {
             last_contact: self.last_contact,
             stock_taken: &self.stock_taken,
+            handed_over: false,
             ..Context::new(self.now, self.actor)
         }
     }

@@ -229,6 +229,7 @@ impl Outbox {
         };
         let ctx = Context {
             stock_taken: &self.saved.stock_taken,
+            handed_over: false,
             ..Context::new(now, Actor::Customer)
         };
         let applied =
@@ -289,6 +290,7 @@ impl Outbox {
     fn rebase(&mut self, campaign: &Campaign, now: Timestamp) {
         let ctx = Context {
             stock_taken: &self.saved.stock_taken,
+            handed_over: false,
             ..Context::new(now, Actor::Customer)
         };
         let (state, conflicts) =

@@ -31,6 +31,7 @@ on_both_backends!(
     tokens_expire_and_forged_tokens_are_refused,
     purchases_are_credited_once_per_order,
     binding_a_device_keeps_its_points_and_streak,
+    binding_a_device_keeps_what_it_redeemed_past_the_members_limit,
     export_returns_everything_and_delete_removes_it,
     an_erased_member_is_still_held_to_the_trust_rules,
     publishing_validates_and_reports_every_problem,
@@ -712,6 +713,73 @@ async fn binding_a_device_keeps_its_points_and_streak(backend: Backend) {
     );
     // The old anonymous token now acts as the member too.
     assert_eq!(balance(&server.state(&anonymous).await), 55);
+}
+
+async fn binding_a_device_keeps_what_it_redeemed_past_the_members_limit(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    // Six days of check-ins on a phone nobody signed in on: 110 points, then the serum (100
+    // points, one per person), handed over.
+    let mut anonymous = server.session().await;
+    for day in 0..6 {
+        server.set_time(day, 0);
+        anonymous = server.renew(&anonymous).await;
+        server
+            .sync_ok(
+                &anonymous,
+                vec![op(
+                    &format!("a{day}"),
+                    server.now(),
+                    json!({"type": "checkin"}),
+                )],
+            )
+            .await;
+    }
+    let redeem = |id: &str| {
+        op(
+            id,
+            server.now(),
+            json!({"type": "redeem", "reward": "sample-serum"}),
+        )
+    };
+    let body = server
+        .sync_ok(&anonymous, vec![redeem("phone-serum")])
+        .await;
+    assert_eq!(statuses(&body), ["accepted"]);
+    // The same person, as the brand's member, took one on the brand's site too.
+    server.credit("hal", "order-h", 10_000).await;
+    let site = server.member_session("hal", None).await;
+    let body = server.sync_ok(&site, vec![redeem("site-serum")]).await;
+    assert_eq!(statuses(&body), ["accepted"]);
+
+    // The phone signs in: both serums were given, and both stay on the member's record.
+    let member = server.member_session("hal", Some(&anonymous)).await;
+    let after = server.state(&member).await;
+    let serums = after["redemptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["reward"] == "sample-serum")
+        .count();
+    assert_eq!(serums, 2, "{after}");
+    assert_eq!(balance(&after), 110 + 100 - 200);
+    let admin_key = server.admin_key.clone();
+    let (_, stats) = server
+        .call(
+            Method::GET,
+            "/v1/admin/campaigns/glow-skin/stats",
+            Some(&admin_key),
+            None,
+        )
+        .await;
+    assert_eq!(stats["stock_taken"]["sample-serum"], 2, "{stats}");
+    assert_eq!(stats["points_redeemed"], 200, "{stats}");
+    // A third is refused: the limit holds from here on.
+    let body = server.sync_ok(&member, vec![redeem("third-serum")]).await;
+    assert_eq!(
+        statuses(&body),
+        ["rejected:redemption_limit_reached"],
+        "{body}"
+    );
 }
 
 async fn export_returns_everything_and_delete_removes_it(backend: Backend) {

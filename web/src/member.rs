@@ -257,6 +257,7 @@ impl Member {
             actor: Actor::Customer,
             last_contact: None,
             stock_taken: self.stock_taken(),
+            handed_over: false,
         }
     }
 

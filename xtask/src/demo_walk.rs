@@ -143,6 +143,7 @@ impl<'c> Walk<'c> {
         };
         let ctx = Context {
             stock_taken: &self.stock,
+            handed_over: false,
             ..Context::new(now, Actor::Customer)
         };
         match apply(self.campaign, &mut self.member, &op, &ctx) {
@@ -163,6 +164,7 @@ impl<'c> Walk<'c> {
         };
         let ctx = Context {
             stock_taken: &self.stock,
+            handed_over: false,
             ..Context::new(now, actor)
         };
         match apply(self.campaign, &mut self.member, &op, &ctx) {

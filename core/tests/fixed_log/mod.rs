@@ -40,6 +40,7 @@ pub fn replay(campaign: &Campaign, log: &[Logged]) -> Replayed {
     for logged in log {
         let ctx = Context {
             stock_taken: &stock,
+            handed_over: false,
             ..Context::new(logged.now, logged.actor)
         };
         let outcome = match apply(campaign, &mut state, &logged.op, &ctx) {

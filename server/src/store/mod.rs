@@ -284,8 +284,10 @@ pub fn is_anonymous(key: &MemberKey) -> bool {
 
 /// Re-applies an anonymous device's accepted operations to a member when the device binds:
 /// in their original order and with their original server time, so points and streaks are
-/// earned by the same rules; without a stock check (that stock was taken already). What the
-/// member's state refuses — a day it already checked in, a second quiz — is dropped.
+/// earned by the same rules. A redemption is kept whatever the member's per-person limit or
+/// the stock say (`handed_over`): the reward was given. What the member's state refuses — a
+/// day it already checked in, a second quiz, or a redemption its points no longer cover
+/// because what earned them was such a duplicate — is dropped.
 pub fn merge_rows(campaign: &Campaign, target: &mut MemberLog, rows: &[LogRow]) -> Vec<LogRow> {
     let no_stock = StockTaken::new();
     let mut merged = Vec::new();
@@ -298,6 +300,7 @@ pub fn merge_rows(campaign: &Campaign, target: &mut MemberLog, rows: &[LogRow]) 
             actor: Actor::Customer,
             last_contact: None,
             stock_taken: &no_stock,
+            handed_over: true,
         };
         let decided = target.decide(campaign, row.op.clone(), &ctx);
         if decided.applied.is_some() {

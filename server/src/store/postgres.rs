@@ -210,6 +210,7 @@ impl PostgresStore {
                 actor,
                 last_contact: device.and_then(|d| d.last_contact),
                 stock_taken: &stock,
+                handed_over: false,
             };
             let mut decided = log.decide(campaign, op, &ctx);
             if let Some(reward) = decided

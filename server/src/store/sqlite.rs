@@ -790,6 +790,7 @@ fn sync(
                 actor: job.actor,
                 last_contact: device.last_contact,
                 stock_taken: stock,
+                handed_over: false,
             };
             let decided: Decided = log.decide(campaign, op, &ctx);
             if let Some(reward) = decided.applied.as_ref().and_then(|a| a.stock_taken()) {
@@ -857,6 +858,7 @@ fn brand(
         actor: Actor::Brand,
         last_contact: None,
         stock_taken: &stock,
+        handed_over: false,
     };
     let decided = log.decide(campaign, job.op, &ctx);
     let (result, row) = log.record(decided, now, None);
