@@ -79,6 +79,13 @@ pub(crate) fn campaign(c: &Campaign, p: &mut Problems) {
             format!("must be at most {GRACE_HOURS_MAX} (30 days)"),
         );
     }
+    // 0 would refuse every check-in: one is always a moment old when it reaches the server.
+    if c.offline.grace_hours == 0 {
+        p.push(
+            "offline.grace_hours",
+            "must be at least 1: an operation is always a little old when it reaches the server",
+        );
+    }
 }
 
 fn text(p: &mut Problems, path: &str, text: &Text, locales: &[Locale]) {

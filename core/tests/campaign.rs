@@ -153,6 +153,10 @@ fn rules_out_of_range_are_refused() {
             "offline.grace_hours: must be at most 720 (30 days)",
         ],
     );
+    check(
+        |c| c["offline"] = json!({"grace_hours": 0}),
+        &["offline.grace_hours: must be at least 1: an operation is always a little old when it reaches the server"],
+    );
 }
 
 #[test]

@@ -206,8 +206,24 @@ pub fn verify_member(
             ));
         }
     }
-    MemberId::parse(&claims.member)
+    brand_member_id(&claims.member)
         .map_err(|e| AppError::unauthorized("invalid_member_token", format!("member id: {e}")))
+}
+
+/// The brand's own id of a member, as member tokens carry it and purchase credits name it.
+/// Not one that reads as a key of the CSV export (`member:<id>`, `device:<id>`): pasted back, it
+/// would name another member than the one it came from, who could sign in but never be credited.
+pub fn brand_member_id(text: &str) -> Result<MemberId, String> {
+    let member = MemberId::parse(text).map_err(|e| e.to_string())?;
+    match ["member:", "device:"]
+        .into_iter()
+        .find(|prefix| member.as_str().starts_with(prefix))
+    {
+        Some(kind) => Err(format!(
+            "\"{member}\" is a key of the CSV export ({kind}…), not a member id; use the brand's own member id"
+        )),
+        None => Ok(member),
+    }
 }
 
 /// The claims the server reads from a member token's (verified) claims object; the message

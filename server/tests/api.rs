@@ -600,6 +600,22 @@ async fn tokens_expire_and_forged_tokens_are_refused(backend: Backend) {
     server
         .sync_ok(body["token"].as_str().unwrap(), vec![])
         .await;
+    // A member id that reads as a key of the CSV export is refused: such a member could sign
+    // in but never be credited.
+    for pasted in ["member:bob", "device:d0123456789abcdef"] {
+        let token = server.member_token(pasted, 3_600);
+        check(
+            server
+                .call(
+                    Method::POST,
+                    "/v1/sessions",
+                    None,
+                    Some(json!({"campaign": "glow-skin", "member_token": token})),
+                )
+                .await,
+            "invalid_member_token",
+        );
+    }
     // An expired member token is refused.
     let expired = server.member_token("bob", -10);
     check(

@@ -8,7 +8,7 @@ use axum::routing::{get, post, put};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use siyu_core::campaign::CampaignError;
-use siyu_core::ids::{MemberId, OpId, PurchaseReference};
+use siyu_core::ids::{OpId, PurchaseReference};
 use siyu_core::op::{ClientOp, Op};
 use siyu_core::protocol::OpStatus;
 use siyu_core::Campaign;
@@ -190,21 +190,8 @@ pub async fn points_credit(
 ) -> Result<ApiJson<Credited>, AppError> {
     let tenant = tenant(&state, &headers).await?;
     let campaign = own_campaign(&state, &tenant, &body.campaign).await?;
-    let member = MemberId::parse(&member)
+    let member = auth::brand_member_id(&member)
         .map_err(|e| AppError::bad_request("invalid_id", format!("member id: {e}")))?;
-    // The CSV export names members `member:<id>` and anonymous devices `device:<id>`; either,
-    // pasted here, would credit a new member of that name instead.
-    if let Some(kind) = ["member:", "device:"]
-        .into_iter()
-        .find(|prefix| member.as_str().starts_with(prefix))
-    {
-        return Err(AppError::bad_request(
-            "invalid_id",
-            format!(
-                "member id: \"{member}\" is a key of the CSV export ({kind}…); credit the brand's own member id, the one its member tokens carry"
-            ),
-        ));
-    }
     let reference = PurchaseReference::parse(&body.reference)
         .map_err(|e| AppError::bad_request("invalid_id", format!("reference: {e}")))?;
     // The op id comes from the reference and the claimed time is fixed (brand operations count
