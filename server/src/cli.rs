@@ -31,7 +31,7 @@ pub struct Cli {
 
 #[derive(Debug, clap::Args)]
 struct DbArgs {
-    /// Where data lives: `sqlite://<file>` (created if missing) or `postgres://user:pass@host/db`.
+    /// Where data lives: `sqlite://<file>` (`serve` and `tenant create` create it if missing) or `postgres://user:pass@host/db`.
     #[arg(long, env = "SIYU_DB", default_value = "sqlite://siyu.db")]
     db: String,
 }
@@ -237,6 +237,20 @@ async fn forget_idle_limits(limits: Arc<RateLimits>) {
     }
 }
 
+/// Opens the store of a command that only changes what is there (`tenant update`, `campaign
+/// publish`): a SQLite file that does not exist is a mistyped `--db`, not a database to create
+/// (it was created, empty, and the command then said the tenant did not exist).
+async fn open_existing_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if !std::path::Path::new(path).exists() {
+            anyhow::bail!(
+                "there is no database at {path}: check --db (`siyu-server tenant create <id> --db {url}` creates one)"
+            );
+        }
+    }
+    open_store(url).await
+}
+
 /// Runs the command line.
 pub async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -326,7 +340,7 @@ pub async fn main() -> anyhow::Result<()> {
                 },
         } => {
             let id = TenantId::parse(&id).map_err(|e| anyhow::anyhow!("tenant id: {e}"))?;
-            let store = open_store(&db.db).await?;
+            let store = open_existing_store(&db.db).await?;
             let new_key = rotate_admin_key.then(|| auth::new_admin_key(&id));
             let update = TenantUpdate {
                 origins: (any_origin || !origins.is_empty()).then(|| origins.clone()),
@@ -376,7 +390,7 @@ pub async fn main() -> anyhow::Result<()> {
                 }
                 Err(other) => anyhow::bail!("{}: {other}", file.display()),
             };
-            let store = open_store(&db.db).await?;
+            let store = open_existing_store(&db.db).await?;
             let published = store.publish_campaign(&campaign).await?;
             println!(
                 "{}",

@@ -640,3 +640,33 @@ async fn campaign_publish_lists_every_shape_problem_and_publishes_nothing() {
     let published: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(published["revision"], 2);
 }
+
+/// `campaign publish` and `tenant update` on a SQLite file that is not there say so, and leave
+/// no empty database behind (a mistyped `--db` made one, then blamed the tenant).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_on_a_missing_database_file_say_so_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo.db");
+    let url = format!("sqlite://{}", missing.display());
+    let campaign = dir.path().join("campaign.json");
+    std::fs::write(&campaign, common::test_campaign().to_string()).unwrap();
+    for args in [
+        vec![
+            "campaign",
+            "publish",
+            campaign.to_str().unwrap(),
+            "--db",
+            &url,
+        ],
+        vec!["tenant", "update", "glow", "--any-origin", "--db", &url],
+    ] {
+        let out = Command::new(BINARY).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("there is no database at") && stderr.contains("check --db"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+}
