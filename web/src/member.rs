@@ -153,6 +153,31 @@ struct WireResult {
     status: String,
     #[serde(default)]
     rejection: Option<Rule>,
+    /// A duplicate's first answer.
+    #[serde(default)]
+    original: Option<WireStatus>,
+}
+
+#[derive(Deserialize)]
+struct WireStatus {
+    status: String,
+    #[serde(default)]
+    rejection: Option<Rule>,
+}
+
+impl WireResult {
+    /// The rule, when the server refused the operation: now, or the first time it came (its
+    /// answer then lost on the way, a retry is answered `duplicate` of that refusal, which is
+    /// explained all the same).
+    fn refused(self) -> Option<Rule> {
+        match (self.status.as_str(), self.original) {
+            ("rejected", _) => Some(self.rejection.unwrap_or_default()),
+            ("duplicate", Some(original)) if original.status == "rejected" => {
+                Some(original.rejection.unwrap_or_default())
+            }
+            _ => None,
+        }
+    }
 }
 
 impl SyncAnswer {
@@ -167,8 +192,8 @@ impl SyncAnswer {
                 .results
                 .into_iter()
                 .map(|r| OpOutcome {
-                    refused: (r.status == "rejected").then(|| r.rejection.unwrap_or_default()),
-                    id: r.id,
+                    id: r.id.clone(),
+                    refused: r.refused(),
                 })
                 .collect(),
             snapshot: ServerSnapshot {
@@ -504,6 +529,43 @@ mod tests {
         assert_eq!(refusals[0].rejection.rule, "claimed_time_outside_grace");
         assert_eq!(refusals[0].rejection.grace_hours, 48);
         assert!(member.outbox().is_empty());
+        assert_eq!(member.local().ledger.balance(), 0, "rolled back");
+    }
+
+    #[test]
+    fn a_refusal_whose_answer_was_lost_is_explained_when_its_retry_is_a_duplicate() {
+        let campaign = campaign();
+        let mut member = Member::new(campaign.clone(), None, Vec::new(), NOW);
+        let long_ago = NOW.plus_days(-3);
+        member
+            .perform(op("old", long_ago, Op::Checkin {}), long_ago)
+            .unwrap();
+        // The server refused it the first time; that answer never arrived, the retry's says
+        // `duplicate` of the refusal.
+        let mut server = MemberState::new(campaign.id.clone(), "device:d1".parse().unwrap());
+        let mut first = server_answer(&campaign, &mut server, &member.batch(), NOW);
+        let refused = first.results.remove(0);
+        assert!(refused.refused.is_some());
+        let original = OpStatus::rejected(siyu_core::Rejection::ClaimedTimeOutsideGrace {
+            grace_hours: 48,
+        });
+        let response = SyncResponse {
+            version: PROTOCOL_VERSION,
+            results: vec![OpResult {
+                id: refused.id,
+                status: OpStatus::Duplicate {
+                    original: Box::new(original),
+                },
+            }],
+            state: server.clone(),
+            stock_taken: StockTaken::new(),
+            cursor: Cursor(1),
+            server_time: NOW,
+        };
+        let retry = SyncAnswer::parse(&serde_json::to_string(&response).unwrap()).unwrap();
+        let refusals = member.acknowledge(retry, NOW);
+        assert_eq!(refusals.len(), 1, "explained, not silently undone");
+        assert_eq!(refusals[0].rejection.rule, "claimed_time_outside_grace");
         assert_eq!(member.local().ledger.balance(), 0, "rolled back");
     }
 
