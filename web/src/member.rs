@@ -546,9 +546,8 @@ mod tests {
         let mut first = server_answer(&campaign, &mut server, &member.batch(), NOW);
         let refused = first.results.remove(0);
         assert!(refused.refused.is_some());
-        let original = OpStatus::rejected(siyu_core::Rejection::ClaimedTimeOutsideGrace {
-            grace_hours: 48,
-        });
+        let original =
+            OpStatus::rejected(siyu_core::Rejection::ClaimedTimeOutsideGrace { grace_hours: 48 });
         let response = SyncResponse {
             version: PROTOCOL_VERSION,
             results: vec![OpResult {

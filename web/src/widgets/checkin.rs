@@ -37,8 +37,12 @@ pub struct CheckinFlow {
 pub enum CheckinAction {
     /// Check in for today.
     CheckIn,
-    /// Ask to make up a missed day.
-    AskMakeup(LocalDay),
+    /// Ask to make up a missed day, for `cost` points out of `balance`.
+    AskMakeup {
+        day: LocalDay,
+        balance: u64,
+        cost: u64,
+    },
     /// Confirm the make-up asked for.
     ConfirmMakeup,
     /// Close the confirmation, the celebration or the error.
@@ -123,7 +127,16 @@ impl Reducible for CheckinFlow {
         let mut next = (*self).clone();
         match action {
             CheckinAction::CheckIn => next.perform(Op::Checkin {}),
-            CheckinAction::AskMakeup(day) => {
+            // Too few points: say so at once, rather than offer a confirmation that would
+            // leave "0 points" and then fail.
+            CheckinAction::AskMakeup { balance, cost, .. } if balance < cost => {
+                next.celebration = None;
+                next.error = Some(Rejection::InsufficientBalance {
+                    balance,
+                    needed: cost,
+                });
+            }
+            CheckinAction::AskMakeup { day, .. } => {
                 next.confirming = Some(day);
                 next.error = None;
             }
@@ -250,7 +263,14 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
         if day.can_make_up {
             let flow = flow.clone();
             let d = day.day;
-            let onclick = Callback::from(move |_| flow.dispatch(CheckinAction::AskMakeup(d)));
+            let cost = calendar.makeup_cost;
+            let onclick = Callback::from(move |_| {
+                flow.dispatch(CheckinAction::AskMakeup {
+                    day: d,
+                    balance,
+                    cost,
+                })
+            });
             html! {
                 <li><button type="button" class={classes} aria-label={label} data-day={day.day.to_string()} {onclick}>{ inside }</button></li>
             }
