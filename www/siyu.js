@@ -38,29 +38,37 @@ class SiyuElement extends HTMLElement {
 
   disconnectedCallback() { this.unmount(); }
 
+  // Also when the element was in the page before its campaign was set (a tag manager or a
+  // single-page app adds the element, then its attributes).
   attributeChangedCallback() {
-    if (this.mounted) { this.unmount(); this.render(); }
+    this.unmount();
+    if (this.isConnected) this.render();
   }
 
   unmount() {
     if (this.mounted) { this.mounted.unmount(); this.mounted = null; }
   }
 
+  endpoint() { return (this.getAttribute('endpoint') || origin).replace(/\/+$/, ''); }
+
   render() {
     const campaign = this.getAttribute('campaign');
-    if (!campaign || this.rendering) return;
-    const endpoint = (this.getAttribute('endpoint') || origin).replace(/\/+$/, '');
+    if (!campaign) return;
+    prefetch(this.endpoint(), campaign);
     if (!this.shadowRoot) {
       // Reserve some room until the widget arrives, so the page does not jump as much.
       this.attachShadow({ mode: 'open' }).innerHTML =
         '<div style="min-height:160px" aria-busy="true"></div>';
     }
-    const campaignText = prefetch(endpoint, campaign);
+    if (this.rendering) return;
     this.rendering = true;
     wasm.then((glue) => {
       this.rendering = false;
-      if (this.isConnected && !this.mounted) {
-        this.mounted = glue.mount(this, this.kind, endpoint, campaignText);
+      // The attributes as they are now: they may have changed while the wasm loaded.
+      const campaign = this.getAttribute('campaign');
+      if (campaign && this.isConnected && !this.mounted) {
+        const endpoint = this.endpoint();
+        this.mounted = glue.mount(this, this.kind, endpoint, prefetch(endpoint, campaign));
       }
     }, (error) => {
       this.rendering = false;

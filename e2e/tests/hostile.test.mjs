@@ -46,3 +46,22 @@ test('the widgets are isolated from a hostile page and work under its CSP', asyn
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a widget added to the page before its campaign is set renders once it is', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  const problems = watch(page);
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-wallet');
+  // As a tag manager does it: the element first, its attributes a moment later.
+  await page.evaluate(() => {
+    const late = document.createElement('siyu-checkin');
+    late.id = 'late';
+    document.body.append(late);
+    setTimeout(() => { late.setAttribute('lang', 'en'); late.setAttribute('campaign', 'glow-skin'); }, 300);
+  });
+  await page.locator('#late button.primary.big').waitFor({ timeout: 20_000 });
+  assert.match(await page.locator('#late .title').textContent(), /check-in/i);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
