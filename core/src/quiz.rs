@@ -285,14 +285,41 @@ fn may_hold(
     }
 }
 
-/// Removes answers to questions no longer shown (after the customer went back and changed an
-/// earlier answer), so that what remains is submittable.
+/// Removes what the customer can no longer have chosen after going back and changing an
+/// earlier answer: answers to questions no longer shown, and chosen options no longer offered
+/// (a choice, or a multiple choice left with none, is unanswered again). What remains is
+/// submittable as far as hiding goes; options a question does not have at all stay, for
+/// `check_answers` to refuse.
 pub fn prune_hidden(quiz: &Quiz, answers: &mut Answers) {
-    // Walk in question order so that pruning an answer can hide later questions too.
+    // Walk in question order so that pruning an answer can hide later questions and options
+    // too: their conditions only read earlier questions.
     for question in &quiz.questions {
-        if !is_shown(question, answers) {
-            answers.remove(&question.id);
-        }
+        let Some(answer) = answers.get(&question.id) else {
+            continue;
+        };
+        let hidden = |chosen: &OptionId| {
+            question
+                .options
+                .iter()
+                .any(|o| &o.id == chosen && !shown(&o.show_if, answers))
+        };
+        let kept = if !is_shown(question, answers) {
+            None
+        } else {
+            match answer {
+                Answer::Choice(chosen) if hidden(chosen) => None,
+                Answer::Choices(chosen) if chosen.iter().any(hidden) => {
+                    let offered: Vec<OptionId> =
+                        chosen.iter().filter(|c| !hidden(c)).cloned().collect();
+                    (!offered.is_empty()).then_some(Answer::Choices(offered))
+                }
+                _ => continue,
+            }
+        };
+        match kept {
+            Some(answer) => answers.insert(question.id.clone(), answer),
+            None => answers.remove(&question.id),
+        };
     }
 }
 

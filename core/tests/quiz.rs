@@ -142,6 +142,71 @@ fn changing_an_earlier_answer_prunes_answers_that_are_no_longer_shown() {
     );
 }
 
+#[test]
+fn changing_an_earlier_answer_prunes_chosen_options_that_are_no_longer_offered() {
+    let campaign = common::shanghai();
+    let quiz = campaign.quiz.as_ref().unwrap();
+    // "calm" was offered at sting 3; sting is now 2.
+    let mut given = answers(json!({"shine": {"choice": "never"}, "sting": {"scale": 2},
+        "goals": {"choices": ["calm", "hydrate"]}}));
+    quiz::prune_hidden(quiz, &mut given);
+    let kept = answers(
+        json!({"shine": {"choice": "never"}, "sting": {"scale": 2}, "goals": {"choices": ["hydrate"]}}),
+    );
+    assert_eq!(given, kept);
+    quiz::check_answers(quiz, &given).expect("what pruning keeps is submittable");
+    // With only hidden options chosen, the question is unanswered again.
+    let mut given = answers(
+        json!({"shine": {"choice": "never"}, "sting": {"scale": 2}, "goals": {"choices": ["calm"]}}),
+    );
+    quiz::prune_hidden(quiz, &mut given);
+    assert_eq!(
+        given,
+        answers(json!({"shine": {"choice": "never"}, "sting": {"scale": 2}}))
+    );
+    // Options the question does not have are mistakes, not hidden: left for the check to refuse.
+    let mut given = answers(json!({"shine": {"choice": "never"}, "sting": {"scale": 2},
+        "goals": {"choices": ["hydrate", "bogus"]}}));
+    let before = given.clone();
+    quiz::prune_hidden(quiz, &mut given);
+    assert_eq!(given, before);
+}
+
+#[test]
+fn pruning_a_chosen_option_hides_what_it_showed() {
+    // "blot" offers "yes" only from sting 3; "how-often" follows a "yes".
+    let mut document = common::campaign_json("Asia/Shanghai");
+    let questions = document["quiz"]["questions"].as_array_mut().unwrap();
+    questions.push(
+        json!({"id": "blot", "kind": "single_choice", "prompt": {"zh-CN": "吸油?", "en": "Blot?"},
+        "options": [{"id": "no", "label": {"zh-CN": "不", "en": "No"}},
+                    {"id": "yes", "label": {"zh-CN": "是", "en": "Yes"},
+                     "show_if": {"at_least": {"question": "sting", "value": 3}}}]}),
+    );
+    questions.push(
+        json!({"id": "how-often", "kind": "scale", "prompt": {"zh-CN": "几次?", "en": "How often?"},
+        "show_if": {"any_of": {"question": "blot", "options": ["yes"]}},
+        "scale": {"min": 1, "max": 3, "min_label": {"zh-CN": "少", "en": "rarely"},
+                  "max_label": {"zh-CN": "多", "en": "often"}}}),
+    );
+    let campaign = common::parse(&document);
+    let quiz = campaign.quiz.as_deref().unwrap();
+    let mut given = answers(json!({"shine": {"choice": "never"}, "sting": {"scale": 2},
+        "goals": {"choices": ["hydrate"]}, "blot": {"choice": "yes"}, "how-often": {"scale": 2}}));
+    quiz::prune_hidden(quiz, &mut given);
+    assert_eq!(
+        given,
+        answers(
+            json!({"shine": {"choice": "never"}, "sting": {"scale": 2}, "goals": {"choices": ["hydrate"]}})
+        )
+    );
+    assert_eq!(
+        quiz::next_question(quiz, &given).map(|q| q.id.as_str()),
+        Some("blot"),
+        "the question is asked again"
+    );
+}
+
 fn check_refused(answers_json: serde_json::Value, expected: AnswerError) {
     let campaign = common::shanghai();
     let got = quiz::check_answers(

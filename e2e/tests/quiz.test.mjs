@@ -1,5 +1,6 @@
 // The quiz against the real server: outcome, tags and points equal the server's state; a
-// reload resumes; a keyboard-only run; arrow keys between options; the room quiz's pictures;
+// reload resumes; going back to change an answer drops what it hid; a multiple choice says
+// one is needed; a keyboard-only run; arrow keys between options; the room quiz's pictures;
 // no state of any widget makes a 360 px page scroll sideways.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,6 +63,81 @@ test('a reload resumes the quiz where the customer left off, and back shows the 
   assert.equal(await quiz.locator('.count').textContent(), 'Question 5 of 10');
   await quiz.locator('.actions .secondary').click();
   await quiz.locator('button[data-option="large-all"][aria-pressed="true"]').waitFor();
+  await context.close();
+});
+
+test('changing an earlier answer drops a multiple choice\'s option it hid, and the quiz still ends', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  const problems = watch(page);
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-quiz');
+  const quiz = page.locator('siyu-quiz');
+  const hint = quiz.locator('p.help[aria-live]');
+  const next = quiz.locator('.actions .primary');
+  const pressed = () => quiz.locator('button.option[aria-pressed="true"]')
+    .evaluateAll((buttons) => buttons.map((b) => b.dataset.option));
+  /** Clicks `button` and waits for the next question (or the outcome). */
+  const moveWith = async (button) => {
+    const prompt = await quiz.locator('.question').textContent();
+    await button.click();
+    await page.waitForFunction((before) => {
+      const q = document.querySelector('siyu-quiz').shadowRoot.querySelector('.question');
+      return !q || q.textContent !== before;
+    }, prompt);
+  };
+  // Midday "oily all over" offers the concern "Oil and shine".
+  await answerByTapping(page, SKIN_PATH, 5);
+  await quiz.locator('button[data-option="shine"]').click();
+  await quiz.locator('button[data-option="acne"]').click();
+  assert.equal(await hint.textContent(), '2 of up to 3 chosen');
+  await moveWith(next);
+
+  // Back to midday, now "Matte": "Oil and shine" is no longer offered.
+  while (!(await quiz.locator('button[data-option="matte"]').count())) {
+    await moveWith(quiz.locator('.actions .secondary'));
+  }
+  await moveWith(quiz.locator('button[data-option="matte"]'));
+  while (!(await quiz.locator('button[data-option="acne"]').count())) await moveWith(next);
+  assert.equal(await quiz.locator('button[data-option="shine"]').count(), 0);
+  assert.deepEqual(await pressed(), ['acne']);
+  assert.equal(await hint.textContent(), '1 of up to 3 chosen');
+  assert.ok(await next.isEnabled(), 'Next goes on with the concerns still chosen');
+
+  // The persisted draft no longer holds the hidden option either.
+  await page.reload();
+  await ready(page, 'siyu-quiz');
+  assert.deepEqual(await pressed(), ['acne']);
+  assert.equal(await hint.textContent(), '1 of up to 3 chosen');
+  await moveWith(next);
+  await answerByTapping(page, SKIN_PATH.slice(6));
+  await quiz.locator('.outcome').waitFor();
+  await synced(page);
+  const state = (await server.exportMe(await sessionToken(page, 'glow-skin'))).state;
+  assert.deepEqual(state.quiz.answers.concerns, { choices: ['acne'] });
+  assert.equal(state.quiz.answers['tzone-shine'], undefined);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a multiple choice with nothing chosen says that one is needed, in both languages', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  for (const [lang, needed, one] of [['en', 'Choose at least 1, up to 3', '1 of up to 3 chosen'],
+    ['zh-CN', '请至少选 1 项，最多 3 项', '已选 1 项，最多 3 项']]) {
+    await page.goto(`${server.base}/beauty.html?lang=${lang}`);
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await ready(page, 'siyu-quiz');
+    const quiz = page.locator('siyu-quiz');
+    await answerByTapping(page, SKIN_PATH, 5);
+    const hint = quiz.locator('p.help[aria-live]');
+    assert.equal(await hint.textContent(), needed);
+    assert.ok(await quiz.locator('.actions .primary').isDisabled());
+    await quiz.locator('button[data-option="acne"]').click();
+    assert.equal(await hint.textContent(), one);
+    assert.ok(await quiz.locator('.actions .primary').isEnabled());
+  }
   await context.close();
 });
 

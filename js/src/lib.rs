@@ -304,8 +304,8 @@ impl CampaignHandle {
         to_js(&encode(&quiz::score(quiz, &answers)))
     }
 
-    /// The answers without those to questions no longer shown (after an earlier answer
-    /// changed).
+    /// The answers without those to questions no longer shown, and without chosen options no
+    /// longer offered (after an earlier answer changed).
     #[wasm_bindgen(js_name = pruneAnswers, unchecked_return_type = "Answers")]
     pub fn prune_answers(
         &self,

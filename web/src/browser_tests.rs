@@ -139,6 +139,48 @@ async fn the_lang_attribute_picks_the_language() {
 }
 
 #[wasm_bindgen_test]
+async fn a_saved_quiz_draft_drops_a_multiple_choice_option_its_midday_answer_hides() {
+    let endpoint = fresh("quiz-hidden-option", NOON);
+    // Saved on "concerns" with "shine" chosen while midday was oily, then midday went matte.
+    let draft = serde_json::json!({
+        "answers": {
+            "after-cleanse": {"choice": "shiny-all"}, "midday": {"choice": "matte"},
+            "pores": {"choice": "large-all"}, "reaction": {"choice": "never"},
+            "concerns": {"choices": ["shine", "acne"]},
+        },
+        "at": "concerns",
+    });
+    browser::save(&format!("siyu:1:{endpoint}|glow-skin:quiz"), &draft);
+    let quiz = host("siyu-quiz", "en");
+    let _mounted = crate::embed::mount(quiz.clone(), "quiz", &endpoint, None).unwrap();
+    yew::scheduler::flush().await;
+    let chosen = |quiz: &web_sys::HtmlElement| {
+        shadow(quiz)
+            .query_selector_all(r#"button.option[aria-pressed="true"]"#)
+            .unwrap()
+            .length()
+    };
+    let next_disabled = |quiz: &web_sys::HtmlElement| {
+        shadow(quiz)
+            .query_selector(".actions .primary")
+            .unwrap()
+            .unwrap()
+            .has_attribute("disabled")
+    };
+    assert_eq!(chosen(&quiz), 1);
+    assert_eq!(text(&quiz, "p.help[aria-live]"), "1 of up to 3 chosen");
+    assert!(!next_disabled(&quiz));
+    click(&quiz, r#"button[data-option="acne"]"#);
+    yew::scheduler::flush().await;
+    assert_eq!(chosen(&quiz), 0);
+    assert_eq!(
+        text(&quiz, "p.help[aria-live]"),
+        "Choose at least 1, up to 3"
+    );
+    assert!(next_disabled(&quiz));
+}
+
+#[wasm_bindgen_test]
 async fn a_checkin_in_one_widget_shows_in_the_wallet_at_once() {
     let endpoint = fresh("shared", NOON);
     let checkin = host("siyu-checkin", "en");
@@ -195,7 +237,25 @@ async fn a_missed_day_is_made_up_through_the_checkin_reducer_at_its_price() {
         None,
         siyu_core::locale::Locale::En,
     ));
-    let flow = flow.reduce(CheckinAction::AskMakeup(yesterday));
+    // Too few points for the make-up: said at once, with no confirmation to open.
+    let short = flow.clone().reduce(CheckinAction::AskMakeup {
+        day: yesterday,
+        balance: 29,
+        cost: 30,
+    });
+    assert_eq!(short.confirming, None);
+    assert_eq!(
+        short.error,
+        Some(siyu_core::Rejection::InsufficientBalance {
+            balance: 29,
+            needed: 30
+        })
+    );
+    let flow = flow.reduce(CheckinAction::AskMakeup {
+        day: yesterday,
+        balance: 55,
+        cost: 30,
+    });
     assert_eq!(flow.confirming, Some(yesterday));
     let flow = flow.reduce(CheckinAction::ConfirmMakeup);
     assert_eq!(flow.error, None);
@@ -231,7 +291,11 @@ async fn a_make_up_outside_its_window_is_refused_and_nothing_is_queued() {
         siyu_core::locale::Locale::En,
     ));
     let flow = flow
-        .reduce(CheckinAction::AskMakeup(four_days_ago))
+        .reduce(CheckinAction::AskMakeup {
+            day: four_days_ago,
+            balance: 100,
+            cost: 30,
+        })
         .reduce(CheckinAction::ConfirmMakeup);
     assert!(matches!(
         flow.error,

@@ -267,6 +267,14 @@ pub fn chosen_of(locale: Locale, chosen: usize, max: usize) -> String {
     }
 }
 
+/// "Choose at least 1, up to 3": a multiple choice with nothing chosen yet (Next waits).
+pub fn choose_at_least_one(locale: Locale, max: usize) -> String {
+    match locale {
+        Locale::ZhCn => format!("请至少选 1 项，最多 {max} 项"),
+        Locale::En => format!("Choose at least 1, up to {max}"),
+    }
+}
+
 /// "You earned 50 points for finishing the quiz".
 pub fn quiz_points(locale: Locale, n: u64) -> String {
     match locale {

@@ -560,7 +560,13 @@ fn questions(props: &QuestionsProps) -> Html {
             }
             { body }
             if let (Some(n), Some(max)) = (chosen_count, question.max_choices) {
-                <p class="help" aria-live="polite">{ i18n::chosen_of(locale, n, usize::from(max)) }</p>
+                <p class="help" aria-live="polite">{
+                    if n == 0 {
+                        i18n::choose_at_least_one(locale, usize::from(max))
+                    } else {
+                        i18n::chosen_of(locale, n, usize::from(max))
+                    }
+                }</p>
             }
             <div class="actions">
                 if flow.can_go_back() {
@@ -763,6 +769,51 @@ mod tests {
         assert!(!flow.can_go_on(), "a scale needs a value first");
         let flow = act(act(flow, QuizAction::Scale(4)), QuizAction::Next);
         assert_eq!(at(&flow), "breakouts");
+    }
+
+    #[test]
+    fn changing_an_earlier_answer_drops_a_chosen_option_it_hid() {
+        let mut flow = flow();
+        for option in [
+            "shiny-all",
+            "shiny-all",
+            "cheeks-oily",
+            "large-all",
+            "never",
+        ] {
+            flow = choose(flow, option);
+        }
+        assert_eq!(at(&flow), "concerns");
+        for option in ["shine", "acne"] {
+            flow = act(flow, QuizAction::Toggle(option.parse().unwrap()));
+        }
+        let mut flow = act(flow, QuizAction::Next);
+        for _ in 0..6 {
+            if at(&flow) == "midday" {
+                break;
+            }
+            flow = act(flow, QuizAction::Back);
+        }
+        let mut flow = choose(flow, "matte");
+        for _ in 0..3 {
+            if at(&flow) == "concerns" {
+                break;
+            }
+            flow = act(flow, QuizAction::Next);
+        }
+        assert_eq!(at(&flow), "concerns");
+        let only_acne = Some(Answer::Choices(vec!["acne".parse().unwrap()]));
+        assert_eq!(flow.selection, only_acne);
+        assert!(flow.can_go_on());
+        // A draft saved before the change resumes without the hidden option too.
+        let mut stale = flow.draft.clone();
+        stale.answers.insert(
+            "concerns".parse().unwrap(),
+            Answer::Choices(vec!["shine".parse().unwrap(), "acne".parse().unwrap()]),
+        );
+        let resumed = QuizFlow::new(flow.quiz.clone(), stale, None, None);
+        assert_eq!(resumed.selection, only_acne);
+        assert!(resumed.can_go_on());
     }
 
     #[test]
