@@ -299,8 +299,49 @@ impl CheckinState {
             .filter(move |m| checkins >= m.checkins)
     }
 
+    /// The days of cycles before `current` that can still be made up on `today`, by the
+    /// terms of their own cycle (as `decide` judges a make-up).
+    fn earlier_makeup_days(
+        &self,
+        current: &CycleRecord,
+        today: LocalDay,
+        frozen: &SortedSet<LocalDay>,
+    ) -> Vec<CalendarDay> {
+        let mut days = Vec::new();
+        for cycle in self.cycles.iter().filter(|c| c.end <= current.start) {
+            let Some(makeup) = cycle.rules.makeup else {
+                continue;
+            };
+            if self.makeups_in(cycle) >= makeup.per_cycle_max {
+                continue;
+            }
+            let mut day = cycle.start;
+            while day < cycle.end {
+                if today.days_since(day) <= i32::from(makeup.window_days)
+                    && day < today
+                    && !self.days.contains_key(&day)
+                {
+                    days.push(CalendarDay {
+                        day,
+                        status: if frozen.contains(&day) {
+                            DayStatus::Frozen
+                        } else {
+                            DayStatus::Missed
+                        },
+                        today: false,
+                        can_make_up: true,
+                        milestone: None,
+                    });
+                }
+                day = day.plus(1);
+            }
+        }
+        days
+    }
+
     /// The calendar of the cycle containing `today`, or of the cycle a check-in today would
     /// start (with `rules` as the campaign's current check-in rules).
+    /// Days of an earlier cycle that can still be made up come first.
     pub fn calendar(&self, rules: &Arc<CheckinRules>, revision: u32, today: LocalDay) -> Calendar {
         let cycle = match self.cycle_of(today) {
             Some(cycle) => cycle.clone(),
@@ -320,7 +361,10 @@ impl CheckinState {
             reached,
         };
 
-        let mut days = Vec::new();
+        // A make-up window can reach back into an earlier cycle (its last days were missed,
+        // and today starts a new one): those days come first, or the customer could not reach
+        // a make-up the server accepts.
+        let mut days = self.earlier_makeup_days(&cycle, today, &frozen);
         let (mut counted, mut projected) = (0u16, 0u16);
         let mut day = cycle.start;
         while day < cycle.end {

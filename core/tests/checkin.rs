@@ -407,3 +407,54 @@ fn a_revised_campaign_applies_from_the_members_next_cycle() {
         [1, 2]
     );
 }
+
+#[test]
+fn the_last_days_of_a_cycle_can_be_made_up_from_the_next_one() {
+    let c = common::shanghai();
+    let mut m = common::member(&c);
+    for d in [
+        "2026-06-01",
+        "2026-06-02",
+        "2026-06-03",
+        "2026-06-04",
+        "2026-06-05",
+    ] {
+        check_in(&c, &mut m, d);
+    }
+    // The cycle's last two days were missed; the next day starts no cycle until a check-in.
+    let now = at(&c, "2026-06-08", 10, 0);
+    let cal = view::calendar(&c, &m, now).unwrap();
+    let earlier: Vec<_> = cal
+        .days
+        .iter()
+        .take_while(|d| d.day < day("2026-06-08"))
+        .map(|d| (d.day, d.can_make_up))
+        .collect();
+    assert_eq!(
+        earlier,
+        [(day("2026-06-06"), true), (day("2026-06-07"), true)],
+        "shown first, so that the customer can reach them"
+    );
+    // What the calendar offers, the rules take.
+    customer(
+        &c,
+        &mut m,
+        "makeup-last",
+        now,
+        Op::MakeupCheckin {
+            day: day("2026-06-07"),
+        },
+    )
+    .unwrap();
+    // After today's check-in starts the new cycle, the other day is still offered.
+    check_in(&c, &mut m, "2026-06-08");
+    let cal = view::calendar(&c, &m, at(&c, "2026-06-08", 11, 0)).unwrap();
+    let offered: Vec<_> = cal
+        .days
+        .iter()
+        .filter(|d| d.can_make_up)
+        .map(|d| d.day)
+        .collect();
+    assert_eq!(offered, [day("2026-06-06")]);
+    assert_eq!(cal.days.last().unwrap().day, day("2026-06-14"));
+}
