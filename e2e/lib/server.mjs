@@ -97,6 +97,11 @@ export class Server {
     return { session, result: pushed.results[0] };
   }
 
+  /** Runs `siyu-server <args> --db <this server's database>` (it reaches the running server). */
+  cli(...args) {
+    return execFileSync(SERVER, [...args, '--db', `sqlite://${join(this.dir, 'siyu.db')}`], { encoding: 'utf8' });
+  }
+
   sync(token, campaign, ops = []) {
     return this.call('POST', '/v1/sync', { token, body: { version: 1, campaign, ops } });
   }

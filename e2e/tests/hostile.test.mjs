@@ -65,3 +65,51 @@ test('a widget added to the page before its campaign is set renders once it is',
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a campaign id the server does not know says so, and names the id in the console', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-wallet');
+  await page.evaluate(() => {
+    const typo = document.createElement('siyu-wallet');
+    typo.id = 'typo';
+    typo.setAttribute('lang', 'en');
+    typo.setAttribute('campaign', 'glow-skn');
+    document.body.append(typo);
+  });
+  const message = page.locator('#typo .error');
+  await message.waitFor({ timeout: 20_000 });
+  assert.equal(await message.textContent(), "This campaign isn't available.");
+  assert.equal(await page.locator('#typo button').count(), 0, 'no "try again" that cannot work');
+  assert.ok(errors.some((e) => e.includes('siyu: no campaign "glow-skn"')), errors.join('\n'));
+  await context.close();
+});
+
+test('a page the brand does not allow is told in the customer\'s words; what they do stays on the device', async () => {
+  server.cli('tenant', 'update', 'glow', '--origin', 'https://shop.example');
+  // The running server notices another process's change within a second.
+  await new Promise((done) => setTimeout(done, 1_500));
+  try {
+    const context = await phone(browser);
+    const page = await context.newPage();
+    const errors = [];
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    await page.goto(`${server.base}/beauty.html?lang=zh-CN`);
+    await ready(page, 'siyu-checkin');
+    const status = page.locator('siyu-checkin .sync.error');
+    await status.waitFor({ timeout: 20_000 });
+    assert.equal(await status.textContent(), '暂时无法在此页面保存，更改已保存在本设备上');
+    assert.equal(await status.getAttribute('role'), 'status');
+    assert.match(await status.getAttribute('title'), /^forbidden: origin .* may not embed/);
+    assert.equal(await page.locator('siyu-checkin .sync.ok').count(), 0, 'not "all saved"');
+    assert.ok(errors.some((e) => /^siyu: sync refused: forbidden: origin/.test(e)), errors.join('\n'));
+    await page.locator('siyu-checkin button.primary.big').click();
+    await page.locator('siyu-checkin .sync.error[data-pending="1"]').waitFor();
+    await context.close();
+  } finally {
+    server.cli('tenant', 'update', 'glow', '--any-origin');
+  }
+});

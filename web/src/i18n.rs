@@ -17,6 +17,8 @@ use crate::member::Rule;
 pub struct Ui {
     pub loading: &'static str,
     pub load_failed: &'static str,
+    pub campaign_missing: &'static str,
+    pub sync_refused: &'static str,
     pub retry: &'static str,
     pub all_saved: &'static str,
     pub syncing: &'static str,
@@ -67,6 +69,8 @@ pub struct Ui {
 const ZH: Ui = Ui {
     loading: "加载中…",
     load_failed: "暂时无法加载，请检查网络后重试。",
+    campaign_missing: "该活动暂不可用。",
+    sync_refused: "暂时无法在此页面保存，更改已保存在本设备上",
     retry: "重试",
     all_saved: "已全部同步",
     syncing: "正在同步…",
@@ -117,6 +121,8 @@ const ZH: Ui = Ui {
 const EN: Ui = Ui {
     loading: "Loading…",
     load_failed: "Couldn't load. Check your connection and try again.",
+    campaign_missing: "This campaign isn't available.",
+    sync_refused: "Can't save on this page right now; changes are kept on this device",
     retry: "Try again",
     all_saved: "All changes saved",
     syncing: "Syncing…",

@@ -60,6 +60,8 @@ pub enum Phase {
     Loading,
     /// No campaign: the network failed and nothing is cached.
     Failed,
+    /// The server has no such campaign (a mistyped id, or one not published yet).
+    Missing,
     /// The member is there.
     Ready,
 }
@@ -439,13 +441,28 @@ impl Store {
                 fetched = text.as_string().map(|t| (t, None));
             }
         }
+        let mut missing = false;
         if fetched.is_none() {
             let etag = self.inner.borrow().etag.clone();
             let url = format!("{}/v1/campaigns/{}", self.endpoint, self.campaign_id);
-            if let Ok(answer) = browser::request("GET", &url, None, None, etag.as_deref()).await {
-                if answer.status == 200 {
-                    fetched = Some((answer.body, answer.etag));
+            match browser::request("GET", &url, None, None, etag.as_deref()).await {
+                Ok(answer) if answer.status == 200 => fetched = Some((answer.body, answer.etag)),
+                Err(FetchError::Status {
+                    status: 400 | 404,
+                    message,
+                    ..
+                }) => {
+                    missing = true;
+                    // For the marketer who embedded it: which id, where, and why.
+                    web_sys::console::error_1(
+                        &format!(
+                            "siyu: no campaign \"{}\" at {}: {message}",
+                            self.campaign_id, self.endpoint
+                        )
+                        .into(),
+                    );
                 }
+                _ => {}
             }
         }
         if let Some((json, etag)) = fetched {
@@ -464,7 +481,11 @@ impl Store {
         }
         let mut inner = self.inner.borrow_mut();
         if inner.member.is_none() {
-            inner.phase = Phase::Failed;
+            inner.phase = if missing {
+                Phase::Missing
+            } else {
+                Phase::Failed
+            };
             drop(inner);
             self.notify();
         }
@@ -788,6 +809,9 @@ impl Store {
             Err(SyncStop::RetryAfter(seconds)) => Some(seconds.saturating_mul(1_000).max(1_000)),
             Err(SyncStop::Refused(message)) => {
                 inner.online = true;
+                if inner.sync_error.as_ref() != Some(&message) {
+                    web_sys::console::error_1(&format!("siyu: sync refused: {message}").into());
+                }
                 inner.sync_error = Some(message);
                 Some(next_backoff(&mut inner.retry_ms))
             }

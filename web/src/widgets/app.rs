@@ -76,6 +76,13 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
             }
         }
+        (Phase::Missing, _) => html! {
+            <div class="siyu" lang={fallback.tag()} style={theme_style(&Theme::default())}>
+                <div class="widget">
+                    <p class="error" role="alert">{ ui(fallback).campaign_missing }</p>
+                </div>
+            </div>
+        },
         (Phase::Failed, _) => {
             let store = props.store.clone();
             let onclick = Callback::from(move |_| store.retry_load());

@@ -111,7 +111,20 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
         return html! {};
     };
     let pending = member.outbox().len();
-    let (class, text) = if pending == 0 {
+    let error = inner.sync_error.clone();
+    // A refusal of the whole sync (this page's origin not allowed, a campaign withdrawn) is
+    // told in the customer's words; the server's own, for the developer, is in the console
+    // and on the line's title.
+    let (class, text) = if error.is_some() {
+        (
+            "sync error",
+            if pending == 0 {
+                u.sync_refused.to_owned()
+            } else {
+                format!("{} · {}", i18n::pending(locale, pending), u.sync_refused)
+            },
+        )
+    } else if pending == 0 {
         if inner.syncing {
             ("sync busy", u.syncing.to_owned())
         } else {
@@ -132,7 +145,6 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
     };
     let campaign = member.campaign().clone();
     let zone = campaign.zone();
-    let error = inner.sync_error.clone();
     drop(inner);
     html! {
         <div class="status">
@@ -150,10 +162,7 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
                     </div>
                 }
             }) }
-            if let Some(error) = error {
-                <p class="sync error">{ error }</p>
-            }
-            <p class={classes!(class)} role="status" aria-live="polite" data-pending={pending.to_string()}>
+            <p class={classes!(class)} role="status" aria-live="polite" title={error} data-pending={pending.to_string()}>
                 { text }
             </p>
         </div>
