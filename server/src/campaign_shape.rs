@@ -24,12 +24,29 @@ use siyu_core::time::ZoneRules;
 use siyu_core::{Campaign, LocalDay};
 
 /// The problems of a campaign document that serde refused, each with its path
-/// (`rewards[2].cost`), in the campaign's field order. `None` when the text is not JSON, or
-/// not an object: then there are no fields to name, and serde_json's message is the answer.
+/// (`rewards[2].cost`), in the campaign's field order. `None` when the text is not JSON: then
+/// there are no fields to name, and serde_json's message is the answer.
 pub fn shape_problems(text: &str) -> Option<Vec<Problem>> {
     // Broken JSON is about characters, not fields.
-    let Ok(Value::Object(document)) = serde_json::from_str::<Value>(text) else {
-        return None;
+    let document = match serde_json::from_str::<Value>(text).ok()? {
+        Value::Object(document) => document,
+        // serde would read an array as the fields in order ("invalid length 0, expected
+        // struct Campaign with 20 elements"): no campaign is written that way.
+        other => {
+            return Some(vec![Problem {
+                path: String::new(),
+                message: format!(
+                    "a campaign is a JSON object ({{\"schema_version\": 1, \"id\": …}}), not {}",
+                    match other {
+                        Value::Array(_) => "an array",
+                        Value::String(_) => "a string",
+                        Value::Number(_) => "a number",
+                        Value::Bool(_) => "a boolean",
+                        _ => "null",
+                    }
+                ),
+            }])
+        }
     };
     let mut problems = Problems::default();
     read_sections(&document, CAMPAIGN, "", &mut problems);
@@ -299,8 +316,24 @@ mod tests {
     }
 
     #[test]
-    fn text_that_is_not_a_json_object_has_no_fields_to_name() {
+    fn broken_json_has_no_fields_to_name() {
         assert_eq!(shape_problems("{\"schema_version\": 1,"), None);
-        assert_eq!(shape_problems("[1, 2]"), None);
+    }
+
+    #[test]
+    fn json_that_is_not_an_object_is_told_what_a_campaign_is() {
+        for (text, kind) in [("[]", "an array"), ("\"x\"", "a string"), ("null", "null")] {
+            let problems = shape_problems(text).expect("valid JSON");
+            assert_eq!(problems.len(), 1);
+            assert_eq!(problems[0].path, "");
+            assert!(
+                problems[0]
+                    .message
+                    .starts_with("a campaign is a JSON object")
+                    && problems[0].message.ends_with(kind),
+                "{}",
+                problems[0].message
+            );
+        }
     }
 }

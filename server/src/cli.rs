@@ -48,10 +48,10 @@ enum Command {
         /// Static files to serve at `/` (the Trunk-built demo), if the folder exists.
         #[arg(long, env = "SIYU_WWW", default_value = "www/dist")]
         www: PathBuf,
-        /// Syncs per second allowed per device (burst: twice that).
+        /// Syncs per second allowed per device (burst: twice that; 0: no limit).
         #[arg(long, env = "SIYU_SYNC_RATE", default_value_t = RateLimitConfig::default().sync_per_device)]
         sync_rate: u32,
-        /// New sessions per second allowed per client address (burst: twice that).
+        /// New sessions per second allowed per client address (burst: twice that; 0: no limit).
         #[arg(long, env = "SIYU_SESSION_RATE", default_value_t = RateLimitConfig::default().sessions_per_address)]
         session_rate: u32,
         /// Log format.

@@ -180,6 +180,7 @@ where
     /// and one check more: every body this API reads is an object, and serde would otherwise
     /// also take a struct written as an array of its values (`["glow-skin"]` as a session).
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        refuse_encoded_body(req.headers())?;
         if !json_content_type(req.headers()) {
             return Err(json_rejection(JsonRejection::MissingJsonContentType(
                 Default::default(),
@@ -198,6 +199,25 @@ where
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
+    }
+}
+
+/// A request body sent compressed (`Content-Encoding` other than `identity`) is refused with
+/// 415: it is not read as it is (a gzip body was answered "malformed JSON"), nor unpacked.
+pub fn refuse_encoded_body(headers: &axum::http::HeaderMap) -> Result<(), AppError> {
+    match headers
+        .get(header::CONTENT_ENCODING)
+        .map(|value| value.to_str().unwrap_or("?").trim())
+    {
+        None | Some("") => Ok(()),
+        Some(coding) if coding.eq_ignore_ascii_case("identity") => Ok(()),
+        Some(coding) => Err(AppError::Refused {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: "unsupported_media_type",
+            message: format!(
+                "request bodies are read as sent, not decoded: send it without Content-Encoding (got \"{coding}\")"
+            ),
+        }),
     }
 }
 

@@ -1981,6 +1981,23 @@ async fn a_json_route_without_a_json_content_type_answers_415() {
             );
             assert!(message.contains("application/json"), "{message}");
         }
+        // A compressed body is refused as such, not read as broken JSON.
+        let mut request = server
+            .http
+            .post(format!("{}{path}", server.base))
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(body.clone());
+        if let Some(credentials) = credentials {
+            request = request.bearer_auth(credentials);
+        }
+        let (status, code, message) = error_of(request.send().await.unwrap()).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            "{path} gzip: {message}"
+        );
+        assert!(message.contains("Content-Encoding"), "{message}");
     }
     // The same bodies as JSON are taken.
     let (status, body) = server.credit("alice", "o-1", 100).await;
@@ -2064,7 +2081,9 @@ async fn the_openapi_document_describes_every_route_and_what_it_answers() {
         (
             "put",
             "/v1/admin/campaigns/{id}",
-            &["200", "400", "401", "403", "408", "409", "413", "422"],
+            &[
+                "200", "400", "401", "403", "408", "409", "413", "415", "422",
+            ],
         ),
         (
             "get",

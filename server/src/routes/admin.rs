@@ -76,6 +76,7 @@ pub struct Published {
               (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody),
               (status = 409, description = "`conflict`: a higher revision is live, the same revision with other content, or the id is taken", body = crate::openapi::ErrorBody),
               (status = 413, description = "`payload_too_large`: body over 256 KiB", body = crate::openapi::ErrorBody),
+              (status = 415, description = "`unsupported_media_type`: the body was sent with a Content-Encoding", body = crate::openapi::ErrorBody),
               (status = 422, description = "`invalid_campaign`: every problem in `error.problems`, each with its path", body = crate::openapi::ErrorBody)))]
 pub async fn campaign_put(
     State(state): State<AppState>,
@@ -84,6 +85,7 @@ pub async fn campaign_put(
     body: Bytes,
 ) -> Result<ApiJson<Published>, AppError> {
     let tenant = tenant(&state, &headers).await?;
+    crate::error::refuse_encoded_body(&headers)?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| AppError::bad_request("malformed_json", "the body is not UTF-8"))?;
     let campaign = parse_campaign(text)?;
@@ -180,7 +182,7 @@ pub struct Credited {
               (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody),
               (status = 409, description = "`conflict`: the reference was credited with another amount, or credited before to a member who has since erased their data", body = crate::openapi::ErrorBody),
               (status = 413, description = "`payload_too_large`: body over 256 KiB", body = crate::openapi::ErrorBody),
-              (status = 415, description = "`unsupported_media_type`: Content-Type is not application/json", body = crate::openapi::ErrorBody),
+              (status = 415, description = "`unsupported_media_type`: Content-Type is not application/json, or the body was sent with a Content-Encoding", body = crate::openapi::ErrorBody),
               (status = 422, description = "`rejected` by the campaign's rules: no purchase rate, an amount out of range or too small to earn a point", body = crate::openapi::ErrorBody)))]
 pub async fn points_credit(
     State(state): State<AppState>,

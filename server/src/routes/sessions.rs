@@ -58,7 +58,7 @@ pub struct SessionResponse {
               (status = 404, description = "`not_found`: no such campaign", body = crate::openapi::ErrorBody),
               (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody),
               (status = 413, description = "`payload_too_large`: body over 256 KiB", body = crate::openapi::ErrorBody),
-              (status = 415, description = "`unsupported_media_type`: Content-Type is not application/json", body = crate::openapi::ErrorBody),
+              (status = 415, description = "`unsupported_media_type`: Content-Type is not application/json, or the body was sent with a Content-Encoding", body = crate::openapi::ErrorBody),
               (status = 429, description = "`rate_limited`: too many new sessions from this address; see Retry-After", body = crate::openapi::ErrorBody)))]
 pub async fn session_create(
     State(state): State<AppState>,

@@ -45,7 +45,7 @@ pub fn router() -> Router<AppState> {
               (status = 404, description = "`not_found`: the session's campaign is no longer published", body = crate::openapi::ErrorBody),
               (status = 408, description = "`request_timeout`", body = crate::openapi::ErrorBody),
               (status = 413, description = "`payload_too_large`: body over 256 KiB", body = crate::openapi::ErrorBody),
-              (status = 415, description = "`unsupported_media_type`: Content-Type is not application/json", body = crate::openapi::ErrorBody),
+              (status = 415, description = "`unsupported_media_type`: Content-Type is not application/json, or the body was sent with a Content-Encoding", body = crate::openapi::ErrorBody),
               (status = 422, description = "`batch_too_large`: more than 100 operations", body = crate::openapi::ErrorBody),
               (status = 429, description = "`rate_limited`: too many syncs from this device; see Retry-After", body = crate::openapi::ErrorBody)))]
 pub async fn sync_push(
