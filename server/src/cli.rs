@@ -48,11 +48,11 @@ enum Command {
         /// Static files to serve at `/` (the Trunk-built demo), if the folder exists.
         #[arg(long, env = "SIYU_WWW", default_value = "www/dist")]
         www: PathBuf,
-        /// Syncs per second allowed per device (burst: twice that; 0: no limit).
-        #[arg(long, env = "SIYU_SYNC_RATE", default_value_t = RateLimitConfig::default().sync_per_device)]
+        /// Syncs per second allowed per device (burst: twice that; at least 1).
+        #[arg(long, env = "SIYU_SYNC_RATE", default_value_t = RateLimitConfig::default().sync_per_device, value_parser = clap::value_parser!(u32).range(1..))]
         sync_rate: u32,
-        /// New sessions per second allowed per client address (burst: twice that; 0: no limit).
-        #[arg(long, env = "SIYU_SESSION_RATE", default_value_t = RateLimitConfig::default().sessions_per_address)]
+        /// New sessions per second allowed per client address (burst: twice that; at least 1).
+        #[arg(long, env = "SIYU_SESSION_RATE", default_value_t = RateLimitConfig::default().sessions_per_address, value_parser = clap::value_parser!(u32).range(1..))]
         session_rate: u32,
         /// Log format.
         #[arg(long, env = "SIYU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
