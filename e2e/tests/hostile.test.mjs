@@ -66,6 +66,23 @@ test('a widget added to the page before its campaign is set renders once it is',
   await context.close();
 });
 
+test('a lang the widgets do not speak falls back to the browser\'s language', async () => {
+  const context = await phone(browser, { locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(`${server.base}/beauty.html?lang=zh-CN`);
+  await ready(page, 'siyu-wallet');
+  await page.evaluate(() => {
+    const french = document.createElement('siyu-checkin');
+    french.id = 'french';
+    french.setAttribute('lang', 'fr');
+    french.setAttribute('campaign', 'glow-skin');
+    document.body.append(french);
+  });
+  await page.locator('#french .title').waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator('#french .title').textContent(), 'Daily check-in', 'English, as the browser, not the campaign\'s default zh-CN');
+  await context.close();
+});
+
 test('a campaign id the server does not know says so, and names the id in the console', async () => {
   const context = await phone(browser);
   const page = await context.newPage();

@@ -51,12 +51,13 @@ fn kind_of(kind: &str) -> Option<WidgetKind> {
     }
 }
 
-/// The language the element asks for: its `lang` attribute, else the browser's languages.
+/// The language the element asks for: its `lang` attribute, else (none, or one the widgets do
+/// not speak, such as `fr`) the browser's languages.
 fn wanted_locale(host: &web_sys::HtmlElement) -> Option<Locale> {
-    match host.get_attribute("lang").filter(|l| !l.trim().is_empty()) {
-        Some(lang) => Locale::negotiate(&lang),
-        None => crate::i18n::negotiate(&crate::browser::browser_languages()),
-    }
+    host.get_attribute("lang")
+        .filter(|l| !l.trim().is_empty())
+        .and_then(|lang| Locale::negotiate(&lang))
+        .or_else(|| crate::i18n::negotiate(&crate::browser::browser_languages()))
 }
 
 /// Puts the stylesheet into `root`.

@@ -171,7 +171,9 @@ impl std::fmt::Display for SyncStop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SyncStop::Locked(_) => f.write_str("another tab is syncing; try again shortly"),
-            SyncStop::Offline => f.write_str("offline: the operations wait on this device"),
+            SyncStop::Offline => f.write_str(
+                "offline: the operations wait on this device, and it signs in as the member by itself once back online",
+            ),
             SyncStop::RetryAfter(seconds) => {
                 write!(
                     f,
