@@ -130,3 +130,16 @@ test('a page the brand does not allow is told in the customer\'s words; what the
     server.cli('tenant', 'update', 'glow', '--any-origin');
   }
 });
+
+test('widgets that could not load their campaign load it by themselves once the server answers', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  let down = true;
+  await page.route('**/v1/campaigns/**', (route) => (down ? route.abort('connectionrefused') : route.continue()));
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await page.locator('siyu-checkin .error').waitFor({ timeout: 20_000 });
+  down = false;
+  // No tap on "try again": the widget retries (1 s, then backing off).
+  await page.locator('siyu-checkin button.primary.big').waitFor({ timeout: 20_000 });
+  await context.close();
+});

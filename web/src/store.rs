@@ -486,6 +486,18 @@ impl Store {
             inner.phase = if missing {
                 Phase::Missing
             } else {
+                // The server or the network may be back in a moment: try again by itself
+                // (backing off), as well as when the customer taps "try again" or the
+                // browser comes back online.
+                let weak = Rc::downgrade(self);
+                let wait = next_backoff(&mut inner.retry_ms);
+                inner.retry = Some(Timeout::new(wait, move || {
+                    if let Some(this) = weak.upgrade() {
+                        if this.read().phase == Phase::Failed {
+                            this.retry_load();
+                        }
+                    }
+                }));
                 Phase::Failed
             };
             drop(inner);
@@ -552,7 +564,11 @@ impl Store {
         let online = EventListener::new(&window, "online", move |_| {
             if let Some(this) = weak.upgrade() {
                 this.inner.borrow_mut().retry_ms = RETRY_FIRST_MS;
-                this.sync_now();
+                if this.read().phase == Phase::Failed {
+                    this.retry_load();
+                } else {
+                    this.sync_now();
+                }
             }
         });
         let weak = Rc::downgrade(self);
