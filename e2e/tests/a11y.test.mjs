@@ -59,3 +59,16 @@ test('desktop width (1280 px): the page lays the widgets out side by side', asyn
   await page.screenshot({ path: screenshotPath('nest-page-1280-en'), fullPage: true });
   await context.close();
 });
+
+test('the three widgets show one sync status, and a screen reader hears it once', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  for (const tag of WIDGETS) await ready(page, tag);
+  await synced(page);
+  const live = await page.evaluate((tags) => tags.map((tag) =>
+    document.querySelector(tag).shadowRoot.querySelector('.sync').getAttribute('aria-live')), WIDGETS);
+  assert.equal(live.filter((value) => value === 'polite').length, 1, live.join(', '));
+  assert.equal(live.filter((value) => value === 'off').length, 2, live.join(', '));
+  await context.close();
+});

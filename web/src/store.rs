@@ -736,6 +736,15 @@ impl Store {
         }
     }
 
+    /// Whether `kind`'s sync status is the one a screen reader hears: the store's widgets all
+    /// show the same status, and three live regions read each change three times.
+    pub fn announces_status(&self, kind: WidgetKind) -> bool {
+        self.mounted
+            .borrow()
+            .first()
+            .is_none_or(|first| *first == kind)
+    }
+
     /// The notices `kind` explains: those of its own actions, and those whose widget is not
     /// on the page (the first widget mounted takes them).
     pub fn notices_for(&self, kind: WidgetKind) -> Vec<Notice> {

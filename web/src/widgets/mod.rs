@@ -146,6 +146,11 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
     let campaign = member.campaign().clone();
     let zone = campaign.zone();
     drop(inner);
+    let live = if props.store.announces_status(props.kind) {
+        "polite"
+    } else {
+        "off"
+    };
     html! {
         <div class="status">
             { for notices.iter().map(|notice| {
@@ -162,7 +167,7 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
                     </div>
                 }
             }) }
-            <p class={classes!(class)} role="status" aria-live="polite" title={error} data-pending={pending.to_string()}>
+            <p class={classes!(class)} role="status" aria-live={live} title={error} data-pending={pending.to_string()}>
                 { text }
             </p>
         </div>
