@@ -199,12 +199,26 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     }
 }
 
-/// "12 points" / "12 积分".
+/// "12 points" / "12 积分"; "12,500 points".
 pub fn points(locale: Locale, n: u64) -> String {
     match locale {
-        Locale::ZhCn => format!("{n} 积分"),
-        Locale::En => plural(n, "point", "points"),
+        Locale::ZhCn => format!("{} 积分", grouped(n)),
+        Locale::En if n == 1 => plural(n, "point", "points"),
+        Locale::En => format!("{} points", grouped(n)),
     }
+}
+
+/// A number with its thousands marked, as both languages write amounts: "999,999".
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// A signed amount of points for a history line: "+15" / "−100".
@@ -486,7 +500,7 @@ pub fn reason(locale: Locale, reason: &Reason, campaign: &Campaign) -> String {
             reference,
             amount_minor,
         } => {
-            let amount = format!("¥{}.{:02}", amount_minor / 100, amount_minor % 100);
+            let amount = format!("¥{}.{:02}", grouped(amount_minor / 100), amount_minor % 100);
             match locale {
                 Locale::ZhCn => format!("购物 {amount}（订单 {reference}）"),
                 Locale::En => format!("Purchase of {amount} (order {reference})"),
@@ -665,6 +679,18 @@ pub fn tag(locale: Locale, tag: &Tag, campaign: &Campaign) -> String {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_amounts_have_their_thousands_marked() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(999_999), "999,999");
+        assert_eq!(grouped(12_345_678), "12,345,678");
+        assert_eq!(points(Locale::En, 1), "1 point");
+        assert_eq!(points(Locale::En, 12_500), "12,500 points");
+        assert_eq!(points(Locale::ZhCn, 12_500), "12,500 积分");
+    }
 
     #[test]
     fn dates_read_naturally_in_both_languages() {

@@ -182,7 +182,7 @@ pub fn wallet_widget(props: &WidgetProps) -> Html {
             <h2 id="siyu-wallet-title" class="title">{ u.wallet_title }</h2>
             <div class="balance">
                 <p class="label">{ u.balance }</p>
-                <p class="amount" data-balance={wallet.balance.to_string()}>{ wallet.balance }</p>
+                <p class="amount" data-balance={wallet.balance.to_string()}>{ i18n::grouped(wallet.balance) }</p>
                 if let Some((name, next)) = &tier {
                     <p class="tier"><span class="chip">{ name }</span>
                         if let Some(next) = next { { " " }{ next } }
