@@ -165,6 +165,13 @@ pub fn verify_member(
             header.alg
         )));
     }
+    // A `crit` header names extensions the token must not be taken without (RFC 7515 §4.1.11);
+    // this server understands none, so such a token is refused, not read as if plain.
+    if critical_extensions(token) {
+        return Err(refused(
+            "the member token's header has \"crit\" extensions, which this server does not support; sign a plain HS256 JWT".to_owned(),
+        ));
+    }
     let data = decode::<serde_json::Map<String, serde_json::Value>>(
         token,
         &DecodingKey::from_secret(secret.as_bytes()),
@@ -208,6 +215,23 @@ pub fn verify_member(
     }
     brand_member_id(&claims.member)
         .map_err(|e| AppError::unauthorized("invalid_member_token", format!("member id: {e}")))
+}
+
+/// Whether a JWT's header carries `crit` (jsonwebtoken's `Header` does not read it).
+fn critical_extensions(token: &str) -> bool {
+    use base64::Engine as _;
+    token
+        .split('.')
+        .next()
+        .and_then(|part| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(part)
+                .ok()
+        })
+        .and_then(|json| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&json).ok()
+        })
+        .is_some_and(|header| header.contains_key("crit"))
 }
 
 /// The brand's own id of a member, as member tokens carry it and purchase credits name it.
@@ -297,4 +321,51 @@ pub fn bearer(headers: &HeaderMap) -> Result<&str, AppError> {
         .map(|(_, token)| token.trim())
         .filter(|t| !t.is_empty())
         .ok_or_else(missing)
+}
+
+#[cfg(test)]
+mod crit_tests {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+
+    /// HS256 by hand, so that the header can say anything.
+    fn hs256(header: &str, claims: &str, secret: &[u8]) -> String {
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let body = format!("{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()));
+        let mut key = [0u8; 64];
+        key[..secret.len()].copy_from_slice(secret);
+        let pad = |byte: u8| key.iter().map(|k| k ^ byte).collect::<Vec<u8>>();
+        let inner = Sha256::new()
+            .chain_update(pad(0x36))
+            .chain_update(body.as_bytes())
+            .finalize();
+        let mac = Sha256::new()
+            .chain_update(pad(0x5c))
+            .chain_update(inner)
+            .finalize();
+        format!("{body}.{}", b64(&mac))
+    }
+
+    #[test]
+    fn a_member_token_with_critical_extensions_is_refused() {
+        let tenant = TenantId::parse("glow").unwrap();
+        let claims = r#"{"tenant":"glow","member":"bob","exp":4000000000}"#;
+        let now = Timestamp::from_millis(1_800_000_000_000);
+        let plain = hs256(r#"{"alg":"HS256","typ":"JWT"}"#, claims, b"secret");
+        assert_eq!(
+            verify_member("secret", &plain, &tenant, now)
+                .unwrap()
+                .as_str(),
+            "bob"
+        );
+        let critical = hs256(
+            r#"{"alg":"HS256","typ":"JWT","crit":["b64"],"b64":false}"#,
+            claims,
+            b"secret",
+        );
+        let refused = verify_member("secret", &critical, &tenant, now).unwrap_err();
+        assert!(refused.to_string().contains("\"crit\""), "{refused}");
+    }
 }

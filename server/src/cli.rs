@@ -383,7 +383,10 @@ pub async fn main() -> anyhow::Result<()> {
                 Err(siyu_core::campaign::CampaignError::Malformed(message)) => {
                     match crate::campaign_shape::shape_problems(&text) {
                         Some(problems) if !problems.is_empty() => {
-                            return Err(refuse("is not of the campaign's shape", &problems));
+                            return Err(refuse(
+                                "is not of the campaign's shape (its rules are checked once it reads)",
+                                &problems,
+                            ));
                         }
                         _ => anyhow::bail!("{}: {message}", file.display()),
                     }

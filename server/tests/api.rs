@@ -1930,7 +1930,7 @@ async fn a_campaign_of_the_wrong_shape_is_refused_with_the_path_of_the_field() {
     let message = body["error"]["message"].as_str().unwrap();
     assert!(
         message.starts_with("missing field `starts_on`")
-            && message.ends_with("(and 3 more: see problems)"),
+            && message.ends_with("(and 3 more: see problems); its rules are checked once it reads"),
         "{message}"
     );
 

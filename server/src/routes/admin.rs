@@ -140,10 +140,13 @@ pub fn parse_campaign(text: &str) -> Result<Campaign, AppError> {
 /// says little in a document written on one line) and how many more there are; or, for text
 /// that is not a JSON object, serde_json's `message` (broken JSON is about characters).
 pub fn malformed_message(problems: &[siyu_core::campaign::Problem], message: String) -> String {
+    // The rules (dates, costs, references between ids) are checked on a campaign that reads:
+    // the answer says so, since fixing these may bring up more.
+    const THEN: &str = "; its rules are checked once it reads";
     match problems {
         [] => message,
-        [only] => only.to_string(),
-        [first, rest @ ..] => format!("{first} (and {} more: see problems)", rest.len()),
+        [only] => format!("{only}{THEN}"),
+        [first, rest @ ..] => format!("{first} (and {} more: see problems){THEN}", rest.len()),
     }
 }
 
