@@ -336,3 +336,30 @@ test('Siyu.identify rejects with an Error that says why, and a TypeError without
   assert.equal(sentMemberTokens.length, 1, 'the refused token is never sent again');
   await context.close();
 });
+
+test('what the device did before the member was identified is sent as the device, then it signs in', async () => {
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await page.goto(`${server.base}/beauty.html?lang=en`);
+  await ready(page, 'siyu-checkin');
+  await synced(page);
+  await context.setOffline(true);
+  await page.locator('siyu-checkin button.primary.big').click();
+  // Identified while offline: it cannot sign in yet.
+  const member = `m-pending-${Date.now()}`;
+  const offline = await page.evaluate((t) => window.Siyu.identify(t).then(() => 'resolved', (e) => e.message), server.memberToken('glow', member));
+  assert.match(offline, /^offline/);
+  const requests = [];
+  page.on('request', (request) => {
+    const body = request.postData() ?? '';
+    if (request.url().endsWith('/v1/sync')) requests.push(`sync ${JSON.parse(body).ops.length}`);
+    if (request.url().endsWith('/v1/sessions')) requests.push(body.includes('member_token') ? 'sign in' : 'session');
+  });
+  await context.setOffline(false);
+  await page.locator('siyu-wallet .sync.ok').waitFor({ timeout: 20_000 });
+  assert.deepEqual(requests.slice(0, 3), ['sync 1', 'sign in', 'sync 0'], requests.join(', '));
+  const api = await server.session('glow-skin', { memberToken: server.memberToken('glow', member) });
+  const { state } = await server.exportMe(api.token);
+  assert.deepEqual(Object.keys(state.checkins.days), [dayOf(Date.now())], 'the check-in came along');
+  await context.close();
+});

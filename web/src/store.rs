@@ -874,7 +874,11 @@ impl Store {
                 };
                 (member.batch(), member.server().and_then(|s| s.cursor))
             };
-            let session = self.session().await?;
+            // Operations made before the host page identified the member are sent as the
+            // device first, then it signs in: signing in counts as the device's contact, and
+            // what it claims as the member from then on cannot be earlier.
+            let as_device = !batch.is_empty() && self.must_sign_in();
+            let session = self.session(!as_device).await?;
             let request = SyncRequest {
                 version: PROTOCOL_VERSION,
                 campaign: self.campaign_id.parse().map_err(|_| {
@@ -890,7 +894,7 @@ impl Store {
                 Ok(answer) => {
                     let parsed = SyncAnswer::parse(&answer.body).map_err(SyncStop::Refused)?;
                     self.take_answer(parsed, &answer.body);
-                    if request.ops.len() < SYNC_BATCH_OPS_MAX {
+                    if request.ops.len() < SYNC_BATCH_OPS_MAX && !as_device {
                         return Ok(());
                     }
                 }
@@ -956,8 +960,17 @@ impl Store {
 
     /// A valid session: the stored one, renewed (same device) when it is about to expire,
     /// bound to the member when the host page identified one.
-    async fn session(&self) -> Result<Session, SyncStop> {
+    /// Whether the host page identified a member this device's session is not bound to yet.
+    fn must_sign_in(&self) -> bool {
         let identity = IDENTITY.with(|id| id.borrow().clone());
+        identity.is_some()
+            && browser::load::<Session>(&self.key("session")).is_none_or(|s| s.bound != identity)
+    }
+
+    /// A valid session, bound to the identified member when `sign_in` (else the device's as
+    /// it is).
+    async fn session(&self, sign_in: bool) -> Result<Session, SyncStop> {
+        let identity = IDENTITY.with(|id| id.borrow().clone()).filter(|_| sign_in);
         let stored = browser::load::<Session>(&self.key("session"));
         let fresh = |s: &Session| s.expires_at > browser::device_now() + SESSION_MARGIN_MS;
         if let Some(session) = &stored {
