@@ -319,11 +319,18 @@ export class Client {
     return this.record({ type: 'redeem', reward });
   }
 
-  /** Acts as the brand's member from now on (a member token the brand's back end signed). */
+  /**
+   * Acts as the brand's member from now on (a member token the brand's back end signed). What
+   * is pending is sent as the device first: signing in counts as the device's contact with the
+   * server, which takes no claim as the member from before it. Resolves to the syncs' outcome
+   * (the results of both).
+   */
   async bindMember(memberToken) {
+    const before = this._outbox.pendingCount > 0 ? await this.sync() : { results: [] };
     this._memberToken = memberToken;
     await this._renewSession(true);
-    return this.sync();
+    const after = await this.sync();
+    return { ...after, results: [...before.results, ...after.results] };
   }
 
   /**

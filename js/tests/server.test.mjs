@@ -140,9 +140,15 @@ test('a member token binds the device; the brand\'s credit arrives; stock comes 
   env.setOffline(true);
   app.checkin();
   env.setOffline(false);
+  const sent = env.requests.length;
   const outcome = await app.bindMember(memberToken(server.tenant, 'vip-1'));
   assert.equal(app.session.member, 'member:vip-1');
   assert.deepEqual(outcome.results.map((r) => r.status), ['accepted']);
+  // The check-in went as the device, before it signed in.
+  const calls = env.requests.slice(sent).map((r) => (r.url.endsWith('/v1/sync')
+    ? `sync ${JSON.parse(r.data).ops.length}`
+    : (JSON.parse(r.data).member_token ? 'sign in' : 'session')));
+  assert.deepEqual(calls.filter((c) => c !== 'session'), ['sync 1', 'sign in', 'sync 0'], calls.join(', '));
   assert.equal(app.wallet().balance, 5);
   assert.deepEqual(app.state, await serverState('d:'));
 
