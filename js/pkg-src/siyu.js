@@ -320,17 +320,22 @@ export class Client {
   }
 
   /**
-   * Acts as the brand's member from now on (a member token the brand's back end signed). What
-   * is pending is sent as the device first: signing in counts as the device's contact with the
-   * server, which takes no claim as the member from before it. Resolves to the syncs' outcome
-   * (the results of both).
+   * Acts as the brand's member from now on (a member token the brand's back end signed), then
+   * syncs: what is pending goes as the device first, since signing in counts as the device's
+   * contact with the server, which takes no claim as the member from before it. A token the
+   * server refuses is forgotten (the client goes on as it was) and the error thrown.
    */
-  async bindMember(memberToken) {
-    const before = this._outbox.pendingCount > 0 ? await this.sync() : { results: [] };
+  bindMember(memberToken) {
+    if (typeof memberToken !== 'string' || memberToken === '') {
+      return Promise.reject(fail('invalid_input', 'bindMember(memberToken): the member token (a JWT string) is required'));
+    }
     this._memberToken = memberToken;
-    await this._renewSession(true);
-    const after = await this.sync();
-    return { ...after, results: [...before.results, ...after.results] };
+    return this.sync();
+  }
+
+  /** Whether the session is not yet signed in with the member token the app gave. */
+  _mustSignIn() {
+    return Boolean(this._memberToken) && (!this._session || this._session.memberToken !== this._memberToken);
   }
 
   /**
@@ -352,17 +357,20 @@ export class Client {
     const results = [];
     let received = null;
     for (let round = 0; round < SYNC_ROUNDS_MAX; round++) {
-      let session = await this._renewSession(false);
+      // What is pending from before the sign-in goes as the device; the next round signs in.
+      const asDevice = this._outbox.pendingCount > 0 && this._mustSignIn();
+      let session = await this._renewSession(false, !asDevice);
       const body = this._outbox.nextBatch();
       let res = await this._http('POST', '/v1/sync', body, session.token);
       if (res.status === 401) {
-        session = await this._renewSession(true);
+        session = await this._renewSession(true, !asDevice);
         res = await this._http('POST', '/v1/sync', body, session.token);
       }
       if (res.status !== 200) throw httpError(res, 'sync');
       received = this._outbox.receive(res.body, this._now());
       this._save();
       results.push(...JSON.parse(res.body).results);
+      if (asDevice) continue;
       if (this._outbox.pendingCount === 0 || received.answered.length === 0) break;
     }
     return {
@@ -373,19 +381,35 @@ export class Client {
     };
   }
 
-  async _renewSession(force) {
+  /**
+   * A valid session (renewed when `force` or about to expire), signed in with the app's member
+   * token when `signIn` and not yet. A renewal alone keeps the device's binding: the server
+   * remembers it, and the member token is not sent again (it may have expired meanwhile).
+   */
+  async _renewSession(force, signIn = true) {
     const current = this._session;
-    if (!force && current && current.expires_at - SESSION_RENEW_MARGIN_MS > this._now()) {
+    const signingIn = signIn && this._mustSignIn();
+    if (!force && !signingIn && current && current.expires_at - SESSION_RENEW_MARGIN_MS > this._now()) {
       return current;
     }
     const body = { campaign: this.campaign.id };
     if (current && current.token) body.device_token = current.token;
-    if (this._memberToken) body.member_token = this._memberToken;
+    if (signingIn) body.member_token = this._memberToken;
     let res = await this._http('POST', '/v1/sessions', JSON.stringify(body), null);
-    if ((res.status === 401 || res.status === 403) && body.device_token) {
+    if (!body.member_token && (res.status === 401 || res.status === 403) && body.device_token && this._memberToken) {
+      // The old device is past renewal: the new one signs in again, as the old one was.
+      body.member_token = this._memberToken;
+    }
+    if ((res.status === 401 || res.status === 403) && body.device_token && !/member_token/.test(res.body || '')) {
       // The old token is past renewal: start again as a new device.
       delete body.device_token;
       res = await this._http('POST', '/v1/sessions', JSON.stringify(body), null);
+    }
+    if (body.member_token && res.status === 401 && /member_token/.test(res.body || '')) {
+      // A refused member token is forgotten: the client goes on as the device (or member) it
+      // was, and the caller hears why.
+      this._memberToken = current ? current.memberToken : undefined;
+      throw httpError(res, 'signing in');
     }
     if (res.status !== 201 && res.status !== 200) throw httpError(res, 'opening a session');
     let session;
@@ -403,6 +427,8 @@ export class Client {
       expires_at: session.expires_at,
       device: session.device,
       member: session.member,
+      // The member token this device signed in with (kept through renewals).
+      memberToken: body.member_token || (current && current.memberToken),
     };
     this._save();
     return this._session;

@@ -393,7 +393,8 @@ export interface Rebased {
   conflicts: Conflict[];
 }
 export interface Received {
-  results: OpResult[];
+  /** The ids of the operations the server answered, in order (the answers are in its response). */
+  answered: Id[];
   conflicts: Conflict[];
   pending: number;
 }

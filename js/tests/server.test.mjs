@@ -181,3 +181,29 @@ test('a campaign the server does not have is a clear error', async () => {
     (error) => error.status === 404 && typeof error.code === 'string' && /loading the campaign/.test(error.message),
   );
 });
+
+test('a refused member token is forgotten: bindMember rejects, and the device syncs on', async () => {
+  const app = await client('f:');
+  await app.sync();
+  await assert.rejects(app.bindMember(undefined), (error) => error.code === 'invalid_input');
+  await assert.rejects(
+    app.bindMember(memberToken(server.tenant, 'vip-2', -60)),
+    (error) => error.code === 'member_token_expired' && /signing in/.test(error.message),
+  );
+  app.checkin();
+  const outcome = await app.sync();
+  assert.deepEqual(outcome.results.map((r) => r.status), ['accepted']);
+  assert.equal(outcome.pending, 0);
+  assert.match(app.session.member, /^device:/);
+});
+
+test('an app restarted with a member token signs in, though its anonymous session is still valid', async () => {
+  const anonymous = await client('g:');
+  anonymous.checkin();
+  await anonymous.sync();
+  assert.match(anonymous.session.member, /^device:/);
+  const signedIn = await client('g:', { memberToken: memberToken(server.tenant, 'vip-3') });
+  await signedIn.sync();
+  assert.equal(signedIn.session.member, 'member:vip-3');
+  assert.equal(signedIn.wallet().balance, 5, 'the device\'s check-in came along');
+});

@@ -58,10 +58,11 @@ async function engine(): Promise<void> {
   const outbox = Outbox.open(campaign, { device: 'd1', now: Date.now(), saved: null });
   const recorded: Applied = outbox.record({ type: 'redeem', reward: 'sample' }, Date.now());
   const received: Received = outbox.receive('{}', Date.now());
+  const answered: string[] = received.answered;
   const body: string = outbox.nextBatch();
   const saved: string = outbox.save();
   const count: number = outbox.pendingCount;
-  void [fingerprint, decided, rebased, question, progress, result, calendar, wallet, recorded, received, body, saved, count];
+  void [fingerprint, decided, rebased, question, progress, result, calendar, wallet, recorded, received, answered, body, saved, count];
   if (calendar) {
     const statuses: string[] = calendar.days.map((d) => d.status);
     void statuses;
