@@ -357,8 +357,11 @@ export class Client {
     const results = [];
     let received = null;
     for (let round = 0; round < SYNC_ROUNDS_MAX; round++) {
-      // What is pending from before the sign-in goes as the device; the next round signs in.
-      const asDevice = this._outbox.pendingCount > 0 && this._mustSignIn();
+      // What is pending from before the sign-in goes as the anonymous device it was made on;
+      // the next round signs in. (A device signed in as another member switches first: what
+      // is pending is the new member's.)
+      const anonymous = !this._session || /^device:/.test(this._session.member);
+      const asDevice = this._outbox.pendingCount > 0 && this._mustSignIn() && anonymous;
       let session = await this._renewSession(false, !asDevice);
       const body = this._outbox.nextBatch();
       let res = await this._http('POST', '/v1/sync', body, session.token);

@@ -207,3 +207,20 @@ test('an app restarted with a member token signs in, though its anonymous sessio
   assert.equal(signedIn.session.member, 'member:vip-3');
   assert.equal(signedIn.wallet().balance, 5, 'the device\'s check-in came along');
 });
+
+test('an app restarted as another member switches before it sends what the new member did', async () => {
+  const first = await client('h:', { memberToken: memberToken(server.tenant, 'vip-4') });
+  await first.sync();
+  assert.equal(first.session.member, 'member:vip-4');
+  const second = await client('h:', { memberToken: memberToken(server.tenant, 'vip-5') });
+  env.setOffline(true);
+  second.checkin();
+  env.setOffline(false);
+  await second.sync();
+  assert.equal(second.session.member, 'member:vip-5');
+  assert.equal(Object.keys((await serverState('h:')).checkins.days).length, 1, 'the check-in is vip-5\'s');
+  const back = await client('h:', { memberToken: memberToken(server.tenant, 'vip-4') });
+  await back.sync();
+  assert.equal(back.session.member, 'member:vip-4');
+  assert.equal(back.wallet().balance, 0, 'nothing of it on vip-4');
+});

@@ -877,7 +877,7 @@ impl Store {
             // Operations made before the host page identified the member are sent as the
             // device first, then it signs in: signing in counts as the device's contact, and
             // what it claims as the member from then on cannot be earlier.
-            let as_device = !batch.is_empty() && self.must_sign_in();
+            let as_device = !batch.is_empty() && self.sends_pending_as_device_first();
             let session = self.session(!as_device).await?;
             let request = SyncRequest {
                 version: PROTOCOL_VERSION,
@@ -960,11 +960,14 @@ impl Store {
 
     /// A valid session: the stored one, renewed (same device) when it is about to expire,
     /// bound to the member when the host page identified one.
-    /// Whether the host page identified a member this device's session is not bound to yet.
-    fn must_sign_in(&self) -> bool {
+    /// Whether the host page identified a member this device, still anonymous, is not signed
+    /// in as yet. (A device signed in as another member switches first: what is pending is
+    /// the new member's.)
+    fn sends_pending_as_device_first(&self) -> bool {
         let identity = IDENTITY.with(|id| id.borrow().clone());
         identity.is_some()
-            && browser::load::<Session>(&self.key("session")).is_none_or(|s| s.bound != identity)
+            && browser::load::<Session>(&self.key("session"))
+                .is_none_or(|s| s.bound != identity && s.member.starts_with("device:"))
     }
 
     /// A valid session, bound to the identified member when `sign_in` (else the device's as
