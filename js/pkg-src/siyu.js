@@ -154,6 +154,16 @@ function checkHost(options) {
   }
 }
 
+/** Stored JSON text as a value, or null when there is none or it does not read. */
+function readJson(text) {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch (_) {
+    return null;
+  }
+}
+
 function httpError(res, what) {
   let code = 'http_error';
   let message = `${what}: the server answered ${res.status}`;
@@ -203,8 +213,9 @@ export class Client {
       saved: saved || null,
       now: this._now(),
     });
-    const session = this._storage.getItem(this._keys.session);
-    this._session = session ? JSON.parse(session) : null;
+    // A stored session that no longer reads is renewed as a new device (see `_loadCampaign`).
+    const session = readJson(this._storage.getItem(this._keys.session));
+    this._session = session && typeof session.token === 'string' ? session : null;
     this._save();
   }
 
@@ -224,8 +235,9 @@ export class Client {
     }
     // The published campaign, cached for offline starts; revalidated with its ETag.
     const key = `${options.storageKey || `siyu:${id}:`}campaign`;
-    const cached = this._storage.getItem(key);
-    const cache = cached ? JSON.parse(cached) : null;
+    // A cache that no longer reads (storage corrupted, or written by something else) is
+    // ignored and fetched again, never a SyntaxError that stops every start.
+    const cache = readJson(this._storage.getItem(key));
     let text = cache && cache.body;
     try {
       const headers = cache && cache.etag ? { 'if-none-match': cache.etag } : {};

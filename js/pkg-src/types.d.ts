@@ -272,8 +272,11 @@ export interface MemberState {
   redemptions: { op: Id; reward: Id; cost: number; at: Millis }[];
   badges: { [badge: string]: LocalDay };
   /** Applied operation ids and their fingerprints (53-bit, or 64-bit for operations recorded
-   * before 2026-11-28; as decimal strings). */
+   * before 2026-11-28; as decimal strings; "0" for those kept through an erasure). */
   applied: { [op: string]: string };
+  /** Redemptions per reward the member made before erasing their data (per-person limits
+   * still count them). */
+  erased_redemptions?: { [reward: string]: number };
   first_active?: LocalDay;
   last_active?: LocalDay;
 }

@@ -224,3 +224,13 @@ test('an app restarted as another member switches before it sends what the new m
   assert.equal(back.session.member, 'member:vip-4');
   assert.equal(back.wallet().balance, 0, 'nothing of it on vip-4');
 });
+
+test('a stored campaign or session that no longer reads is fetched or opened anew', async () => {
+  env.wx.setStorageSync('k:campaign', '{"etag": "x", "body": ');
+  env.wx.setStorageSync('k:session', 'not json');
+  const app = await client('k:');
+  app.checkin();
+  const outcome = await app.sync();
+  assert.deepEqual(outcome.results.map((r) => r.status), ['accepted']);
+  assert.match(app.session.member, /^device:/);
+});

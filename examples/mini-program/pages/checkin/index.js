@@ -105,8 +105,12 @@ Page({
     await this.sync();
   },
 
+  // Back on screen (the app was in the background, maybe offline): show the local state at
+  // once, then send what is pending and take the server's truth.
   onShow() {
-    if (this.client) this.refresh();
+    if (!this.client) return;
+    this.refresh();
+    this.sync();
   },
 
   refresh(message) {
