@@ -66,18 +66,22 @@ test('a widget added to the page before its campaign is set renders once it is',
   await context.close();
 });
 
+/** Adds `<tag id="id">` with `attributes` to the page, as a marketer's own script would. */
+function addWidget(page, tag, id, attributes) {
+  return page.evaluate(([tag, id, attributes]) => {
+    const element = document.createElement(tag);
+    element.id = id;
+    for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+    document.body.append(element);
+  }, [tag, id, attributes]);
+}
+
 test('a lang the widgets do not speak falls back to the browser\'s language', async () => {
   const context = await phone(browser, { locale: 'en-US' });
   const page = await context.newPage();
   await page.goto(`${server.base}/beauty.html?lang=zh-CN`);
   await ready(page, 'siyu-wallet');
-  await page.evaluate(() => {
-    const french = document.createElement('siyu-checkin');
-    french.id = 'french';
-    french.setAttribute('lang', 'fr');
-    french.setAttribute('campaign', 'glow-skin');
-    document.body.append(french);
-  });
+  await addWidget(page, 'siyu-checkin', 'french', { lang: 'fr', campaign: 'glow-skin' });
   await page.locator('#french .title').waitFor({ timeout: 20_000 });
   assert.equal(await page.locator('#french .title').textContent(), 'Daily check-in', 'English, as the browser, not the campaign\'s default zh-CN');
   await context.close();
@@ -90,13 +94,7 @@ test('a campaign id the server does not know says so, and names the id in the co
   page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
   await page.goto(`${server.base}/beauty.html?lang=en`);
   await ready(page, 'siyu-wallet');
-  await page.evaluate(() => {
-    const typo = document.createElement('siyu-wallet');
-    typo.id = 'typo';
-    typo.setAttribute('lang', 'en');
-    typo.setAttribute('campaign', 'glow-skn');
-    document.body.append(typo);
-  });
+  await addWidget(page, 'siyu-wallet', 'typo', { lang: 'en', campaign: 'glow-skn' });
   const message = page.locator('#typo .error');
   await message.waitFor({ timeout: 20_000 });
   assert.equal(await message.textContent(), "This campaign isn't available.");

@@ -694,10 +694,11 @@ async fn purchases_are_credited_once_per_order(backend: Backend) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-async fn binding_a_device_keeps_its_points_and_streak(backend: Backend) {
-    let server = TestServer::start(backend).await;
+/// A phone nobody signed in on that checked in on the campaign's first `days` days (the clock
+/// left on the last); its session token.
+async fn anonymous_phone_checked_in_on_days(server: &TestServer, days: i64) -> String {
     let mut anonymous = server.session().await;
-    for day in 0..3 {
+    for day in 0..days {
         server.set_time(day, 0);
         anonymous = server.renew(&anonymous).await;
         server
@@ -711,6 +712,12 @@ async fn binding_a_device_keeps_its_points_and_streak(backend: Backend) {
             )
             .await;
     }
+    anonymous
+}
+
+async fn binding_a_device_keeps_its_points_and_streak(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let anonymous = anonymous_phone_checked_in_on_days(&server, 3).await;
     let before = server.state(&anonymous).await;
     assert_eq!(balance(&before), 5 + 10 + 15 + 20);
     // The customer signs in on the brand's site: the device binds to member "dora".
@@ -735,21 +742,7 @@ async fn binding_a_device_keeps_what_it_redeemed_past_the_members_limit(backend:
     let server = TestServer::start(backend).await;
     // Six days of check-ins on a phone nobody signed in on: 110 points, then the serum (100
     // points, one per person), handed over.
-    let mut anonymous = server.session().await;
-    for day in 0..6 {
-        server.set_time(day, 0);
-        anonymous = server.renew(&anonymous).await;
-        server
-            .sync_ok(
-                &anonymous,
-                vec![op(
-                    &format!("a{day}"),
-                    server.now(),
-                    json!({"type": "checkin"}),
-                )],
-            )
-            .await;
-    }
+    let anonymous = anonymous_phone_checked_in_on_days(&server, 6).await;
     let redeem = |id: &str| {
         op(
             id,
