@@ -411,16 +411,15 @@ export class Client {
     if (current && current.token) body.device_token = current.token;
     if (signingIn) body.member_token = this._memberToken;
     let res = await this._http('POST', '/v1/sessions', JSON.stringify(body), null);
-    if (!body.member_token && (res.status === 401 || res.status === 403) && body.device_token && this._memberToken) {
-      // The old device is past renewal: the new one signs in again, as the old one was.
-      body.member_token = this._memberToken;
-    }
-    if ((res.status === 401 || res.status === 403) && body.device_token && !/member_token/.test(res.body || '')) {
-      // The old token is past renewal: start again as a new device.
+    const memberTokenRefused = () => res.status === 401 && /member_token/.test(res.body || '');
+    if ((res.status === 401 || res.status === 403) && body.device_token && !memberTokenRefused()) {
+      // The old device is past renewal: start again as a new device, signed in as the old one
+      // was.
       delete body.device_token;
+      if (this._memberToken) body.member_token = this._memberToken;
       res = await this._http('POST', '/v1/sessions', JSON.stringify(body), null);
     }
-    if (body.member_token && res.status === 401 && /member_token/.test(res.body || '')) {
+    if (body.member_token && memberTokenRefused()) {
       // A refused member token is forgotten: the client goes on as the device (or member) it
       // was, and the caller hears why.
       this._memberToken = current ? current.memberToken : undefined;

@@ -326,26 +326,21 @@ pub fn bearer(headers: &HeaderMap) -> Result<&str, AppError> {
 #[cfg(test)]
 mod crit_tests {
     use base64::Engine as _;
-    use sha2::{Digest, Sha256};
+    use jsonwebtoken::EncodingKey;
 
     use super::*;
 
-    /// HS256 by hand, so that the header can say anything.
+    /// An HS256 JWT whose header says anything (`jsonwebtoken::Header` has no `crit`).
     fn hs256(header: &str, claims: &str, secret: &[u8]) -> String {
-        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-        let body = format!("{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()));
-        let mut key = [0u8; 64];
-        key[..secret.len()].copy_from_slice(secret);
-        let pad = |byte: u8| key.iter().map(|k| k ^ byte).collect::<Vec<u8>>();
-        let inner = Sha256::new()
-            .chain_update(pad(0x36))
-            .chain_update(body.as_bytes())
-            .finalize();
-        let mac = Sha256::new()
-            .chain_update(pad(0x5c))
-            .chain_update(inner)
-            .finalize();
-        format!("{body}.{}", b64(&mac))
+        let b64 = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+        let body = format!("{}.{}", b64(header), b64(claims));
+        let signature = jsonwebtoken::crypto::sign(
+            body.as_bytes(),
+            &EncodingKey::from_secret(secret),
+            Algorithm::HS256,
+        )
+        .expect("HS256 signs");
+        format!("{body}.{signature}")
     }
 
     #[test]

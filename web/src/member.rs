@@ -400,6 +400,11 @@ mod tests {
                 },
             })
             .collect();
+        answer_of(results, server, now)
+    }
+
+    /// The server's answer with these `results` and its state, as the client reads it.
+    fn answer_of(results: Vec<OpResult>, server: &MemberState, now: Timestamp) -> SyncAnswer {
         let response = SyncResponse {
             version: PROTOCOL_VERSION,
             results,
@@ -409,6 +414,17 @@ mod tests {
             server_time: now,
         };
         SyncAnswer::parse(&serde_json::to_string(&response).unwrap()).expect("answers parse")
+    }
+
+    /// A member who checked in offline three days ago: outside the 48-hour grace now.
+    fn back_after_three_days_offline() -> (Rc<Campaign>, Member) {
+        let campaign = campaign();
+        let mut member = Member::new(campaign.clone(), None, Vec::new(), NOW);
+        let long_ago = NOW.plus_days(-3);
+        member
+            .perform(op("old", long_ago, Op::Checkin {}), long_ago)
+            .unwrap();
+        (campaign, member)
     }
 
     #[test]
@@ -515,13 +531,7 @@ mod tests {
 
     #[test]
     fn a_server_refusal_is_reported_and_its_optimistic_effect_rolled_back() {
-        let campaign = campaign();
-        let mut member = Member::new(campaign.clone(), None, Vec::new(), NOW);
-        // Offline for three days: the check-in's claim is now outside the 48-hour grace.
-        let long_ago = NOW.plus_days(-3);
-        member
-            .perform(op("old", long_ago, Op::Checkin {}), long_ago)
-            .unwrap();
+        let (campaign, mut member) = back_after_three_days_offline();
         let mut server = MemberState::new(campaign.id.clone(), "device:d1".parse().unwrap());
         let answer = server_answer(&campaign, &mut server, &member.batch(), NOW);
         let refusals = member.acknowledge(answer, NOW);
@@ -534,12 +544,7 @@ mod tests {
 
     #[test]
     fn a_refusal_whose_answer_was_lost_is_explained_when_its_retry_is_a_duplicate() {
-        let campaign = campaign();
-        let mut member = Member::new(campaign.clone(), None, Vec::new(), NOW);
-        let long_ago = NOW.plus_days(-3);
-        member
-            .perform(op("old", long_ago, Op::Checkin {}), long_ago)
-            .unwrap();
+        let (campaign, mut member) = back_after_three_days_offline();
         // The server refused it the first time; that answer never arrived, the retry's says
         // `duplicate` of the refusal.
         let mut server = MemberState::new(campaign.id.clone(), "device:d1".parse().unwrap());
@@ -548,20 +553,16 @@ mod tests {
         assert!(refused.refused.is_some());
         let original =
             OpStatus::rejected(siyu_core::Rejection::ClaimedTimeOutsideGrace { grace_hours: 48 });
-        let response = SyncResponse {
-            version: PROTOCOL_VERSION,
-            results: vec![OpResult {
+        let retry = answer_of(
+            vec![OpResult {
                 id: refused.id,
                 status: OpStatus::Duplicate {
                     original: Box::new(original),
                 },
             }],
-            state: server.clone(),
-            stock_taken: StockTaken::new(),
-            cursor: Cursor(1),
-            server_time: NOW,
-        };
-        let retry = SyncAnswer::parse(&serde_json::to_string(&response).unwrap()).unwrap();
+            &server,
+            NOW,
+        );
         let refusals = member.acknowledge(retry, NOW);
         assert_eq!(refusals.len(), 1, "explained, not silently undone");
         assert_eq!(refusals[0].rejection.rule, "claimed_time_outside_grace");

@@ -958,8 +958,6 @@ impl Store {
         }
     }
 
-    /// A valid session: the stored one, renewed (same device) when it is about to expire,
-    /// bound to the member when the host page identified one.
     /// Whether the host page identified a member this device, still anonymous, is not signed
     /// in as yet. (A device signed in as another member switches first: what is pending is
     /// the new member's.)
@@ -970,8 +968,9 @@ impl Store {
                 .is_none_or(|s| s.bound != identity && s.member.starts_with("device:"))
     }
 
-    /// A valid session, bound to the identified member when `sign_in` (else the device's as
-    /// it is).
+    /// A valid session: the stored one, renewed (same device) when it is about to expire;
+    /// when `sign_in`, bound to the member the host page identified (else the device's
+    /// binding as it is).
     async fn session(&self, sign_in: bool) -> Result<Session, SyncStop> {
         let identity = IDENTITY.with(|id| id.borrow().clone()).filter(|_| sign_in);
         let stored = browser::load::<Session>(&self.key("session"));

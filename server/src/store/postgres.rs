@@ -541,8 +541,6 @@ impl Store for PostgresStore {
         clock: &dyn Clock,
     ) -> StoreResult<()> {
         let id = &campaign.campaign.id;
-        // Signing in counts as a contact (trust rule 4; see the SQLite store's `bind`).
-        let contact = "UPDATE devices SET last_contact = GREATEST(COALESCE(last_contact, 0), $3) WHERE campaign = $1 AND device = $2";
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let record = tx
@@ -553,6 +551,12 @@ impl Store for PostgresStore {
         if record.member == member.member {
             return Ok(());
         }
+        // Signing in counts as a contact (trust rule 4; see the SQLite store's `bind`).
+        tx.execute(
+            "UPDATE devices SET last_contact = GREATEST(COALESCE(last_contact, 0), $3) WHERE campaign = $1 AND device = $2",
+            &[&id.as_str(), &device, &clock.now().as_millis()],
+        )
+        .await?;
         let from = MemberKey {
             campaign: id.clone(),
             member: record.member.clone(),
@@ -589,8 +593,6 @@ impl Store for PostgresStore {
                 &[&id.as_str(), &from.member, &member.member],
             )
             .await?;
-            tx.execute(contact, &[&id.as_str(), &device, &clock.now().as_millis()])
-                .await?;
             let _ = source;
             tx.commit().await?;
             self.members.lock().expect("member cache").pop(&from);
@@ -601,8 +603,6 @@ impl Store for PostgresStore {
                 &[&id.as_str(), &device, &member.member],
             )
             .await?;
-            tx.execute(contact, &[&id.as_str(), &device, &clock.now().as_millis()])
-                .await?;
             tx.commit().await?;
         }
         Ok(())

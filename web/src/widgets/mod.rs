@@ -115,33 +115,22 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
     // A refusal of the whole sync (this page's origin not allowed, a campaign withdrawn) is
     // told in the customer's words; the server's own, for the developer, is in the console
     // and on the line's title.
-    let (class, text) = if error.is_some() {
-        (
-            "sync error",
-            if pending == 0 {
-                u.sync_refused.to_owned()
-            } else {
-                format!("{} · {}", i18n::pending(locale, pending), u.sync_refused)
-            },
-        )
-    } else if pending == 0 {
-        if inner.syncing {
-            ("sync busy", u.syncing.to_owned())
-        } else {
-            ("sync ok", u.all_saved.to_owned())
-        }
-    } else if !inner.online {
-        (
-            "sync offline",
-            format!("{} · {}", i18n::pending(locale, pending), u.offline),
-        )
+    // The state, then its words after what is pending, if anything is.
+    let (class, state) = if error.is_some() {
+        ("sync error", Some(u.sync_refused))
+    } else if pending == 0 && !inner.syncing {
+        ("sync ok", Some(u.all_saved))
+    } else if pending > 0 && !inner.online {
+        ("sync offline", Some(u.offline))
     } else if inner.syncing {
-        (
-            "sync busy",
-            format!("{} · {}", i18n::pending(locale, pending), u.syncing),
-        )
+        ("sync busy", Some(u.syncing))
     } else {
-        ("sync waiting", i18n::pending(locale, pending))
+        ("sync waiting", None)
+    };
+    let text = match (pending, state) {
+        (0, state) => state.unwrap_or_default().to_owned(),
+        (_, Some(state)) => format!("{} · {state}", i18n::pending(locale, pending)),
+        (_, None) => i18n::pending(locale, pending),
     };
     let campaign = member.campaign().clone();
     let zone = campaign.zone();
