@@ -34,6 +34,15 @@ struct Args {
     /// Seconds of measured load.
     #[arg(long, default_value_t = 5)]
     seconds: u64,
+    /// Seconds of the same load before the measured seconds, not counted: connections,
+    /// caches and the write-ahead log reach their steady state, as a server's would long
+    /// before a campaign's peak.
+    #[arg(long, default_value_t = 1)]
+    warmup_seconds: u64,
+    /// Seconds to wait after preparing the sessions, so that the server has written them
+    /// out (checkpointed its log) before the load starts.
+    #[arg(long, default_value_t = 2)]
+    settle_seconds: u64,
     /// Sessions (distinct members) to prepare; the run stops early if they run out.
     #[arg(long, default_value_t = 100_000)]
     sessions: usize,
@@ -45,6 +54,13 @@ struct Args {
     /// the run or comes in bursts.
     #[arg(long)]
     timeline_ms: Option<u64>,
+    /// Offered load in check-ins per second, spread evenly over the clients (each sends on a
+    /// fixed schedule, as people do, rather than as soon as its last answer came). Latency
+    /// is counted from when a request was due, so an answer that held up the next request is
+    /// charged to both (no coordinated omission, as in `wrk2`). Without it every client sends
+    /// again at once: the server's greatest throughput.
+    #[arg(long)]
+    rate: Option<f64>,
 }
 
 /// What every browser sends: the server must not answer a sync with a compressed body that
@@ -61,6 +77,24 @@ struct Tally {
     rejected: usize,
 }
 
+/// When the clients send, and which of their answers count.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    /// The load starts, warm-up first.
+    started: Instant,
+    /// Answers to requests sent from here on are measured.
+    measured_from: Instant,
+    /// No request is sent from here on.
+    deadline: Instant,
+}
+
+/// When a paced client sends: first at `first` after the start, then every `every`.
+#[derive(Debug, Clone, Copy)]
+struct Schedule {
+    first: Duration,
+    every: Duration,
+}
+
 /// One virtual client: a connection, then check-ins from fresh members until the deadline
 /// (a failed connection is counted as an error and reopened).
 async fn client(
@@ -69,12 +103,24 @@ async fn client(
     sessions: &[String],
     next: &AtomicUsize,
     mut connection: Option<Connection>,
-    started: Instant,
-    deadline: Instant,
+    window: Window,
+    schedule: Option<Schedule>,
 ) -> Tally {
+    let Window {
+        started,
+        measured_from,
+        deadline,
+    } = window;
     let mut tally = Tally::default();
     let mut request = Vec::with_capacity(1024);
+    let mut due = schedule.map(|s| started + s.first);
     while Instant::now() < deadline {
+        if let Some(at) = due {
+            if at >= deadline {
+                break;
+            }
+            tokio::time::sleep_until(at.into()).await;
+        }
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(token) = sessions.get(i) else { break };
         let body = format!(
@@ -88,7 +134,11 @@ async fn client(
             body.len()
         )
         .expect("writing to a Vec");
-        let sent = Instant::now();
+        // Paced, a request counts from when it was due, even if it went out late.
+        let sent = due.unwrap_or_else(Instant::now);
+        if let (Some(at), Some(s)) = (due.as_mut(), schedule) {
+            *at += s.every;
+        }
         let answer = match connection.as_mut() {
             Some(c) => c.exchange(&request).await,
             None => match Connection::open(address).await {
@@ -97,8 +147,9 @@ async fn client(
             },
         };
         match answer {
+            Ok((200, _)) if sent < measured_from => {}
             Ok((200, accepted)) => {
-                tally.latencies.push((sent - started, sent.elapsed()));
+                tally.latencies.push((sent - measured_from, sent.elapsed()));
                 if !accepted {
                     tally.rejected += 1;
                 }
@@ -217,6 +268,12 @@ fn now_ms() -> i64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(rate) = args.rate {
+        anyhow::ensure!(
+            rate.is_finite() && rate > 0.0,
+            "--rate is check-ins per second: a positive number"
+        );
+    }
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients * 2)
         .timeout(Duration::from_secs(30))
@@ -264,9 +321,23 @@ async fn main() -> anyhow::Result<()> {
         .buffer_unordered(64)
         .collect()
         .await;
+    tokio::time::sleep(Duration::from_secs(args.settle_seconds)).await;
     let started = Instant::now();
-    let deadline = started + Duration::from_secs(args.seconds);
-    let workers = connections.into_iter().map(|connection| {
+    let measured_from = started + Duration::from_secs(args.warmup_seconds);
+    let window = Window {
+        started,
+        measured_from,
+        deadline: measured_from + Duration::from_secs(args.seconds),
+    };
+    // Paced clients are staggered evenly over one period, so the load arrives smoothly.
+    let every = args
+        .rate
+        .map(|rate| Duration::from_secs_f64(args.clients as f64 / rate));
+    let workers = connections.into_iter().enumerate().map(|(i, connection)| {
+        let schedule = every.map(|every| Schedule {
+            first: every.mul_f64(i as f64 / args.clients as f64),
+            every,
+        });
         let (address, campaign, sessions, next) = (
             address.clone(),
             args.campaign.clone(),
@@ -275,7 +346,7 @@ async fn main() -> anyhow::Result<()> {
         );
         tokio::spawn(async move {
             client(
-                &address, &campaign, &sessions, &next, connection, started, deadline,
+                &address, &campaign, &sessions, &next, connection, window, schedule,
             )
             .await
         })
@@ -288,7 +359,7 @@ async fn main() -> anyhow::Result<()> {
         errors += tally.errors;
         rejected += tally.rejected;
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = measured_from.elapsed().as_secs_f64();
     if let Some(window_ms) = args.timeline_ms {
         print_timeline(&latencies, Duration::from_millis(window_ms.max(1)));
     }
@@ -297,6 +368,7 @@ async fn main() -> anyhow::Result<()> {
     let percentile = |p: f64| percentile_ms(&latencies, p);
     let report = json!({
         "clients": args.clients,
+        "offered_per_second": args.rate,
         "ops": latencies.len(),
         "seconds": elapsed,
         "ops_per_second": latencies.len() as f64 / elapsed,
