@@ -9,13 +9,22 @@ import { createInterface } from 'node:readline';
 
 const root = resolve(import.meta.dirname, '..', '..');
 export const SERVER = process.env.SIYU_SERVER || join(root, 'target/debug/siyu-server');
+/**
+ * The same server with a clock the tests can move forward (`server/examples/e2e_server.rs`,
+ * built by `cargo test`): for a customer who checked in days ago. Only the tests that ask for
+ * it run it; every other test runs `siyu-server` itself.
+ */
+export const CLOCK_SERVER = process.env.SIYU_CLOCK_SERVER || join(root, 'target/debug/examples/e2e_server');
 export const WWW = process.env.SIYU_WWW || join(root, 'www/dist');
 export const ARTIFACTS = process.env.SIYU_ARTIFACTS || join(root, 'target/artifacts/screenshots');
 
 const BRANDS = { glow: 'campaigns/glow-skin.json', nest: 'campaigns/nest-room.json' };
 
-/** Starts a server; `stop()` ends it and removes its database. */
-export async function startServer({ www = WWW } = {}) {
+/**
+ * Starts a server; `stop()` ends it and removes its database. With `clock`, the server's time
+ * can be moved forward (`advanceDays`).
+ */
+export async function startServer({ www = WWW, clock = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'siyu-e2e-'));
   const db = `sqlite://${join(dir, 'siyu.db')}`;
   const tenants = {};
@@ -23,7 +32,7 @@ export async function startServer({ www = WWW } = {}) {
     tenants[tenant] = JSON.parse(execFileSync(SERVER, ['tenant', 'create', tenant, '--db', db], { encoding: 'utf8' }));
     execFileSync(SERVER, ['campaign', 'publish', join(root, campaign), '--db', db], { encoding: 'utf8' });
   }
-  const child = spawn(SERVER, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--www', www,
+  const child = spawn(clock ? CLOCK_SERVER : SERVER, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--www', www,
     // The tests make many sessions and syncs from one address in little time.
     '--sync-rate', '1000', '--session-rate', '1000'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } });
   const lines = createInterface({ input: child.stdout });
@@ -35,7 +44,7 @@ export async function startServer({ www = WWW } = {}) {
     });
   });
   lines.on('line', () => {});
-  return new Server(base, tenants, child, dir);
+  return new Server(base, tenants, child, dir, clock);
 }
 
 /** An HS256 JWT, as a brand's back end signs member tokens. */
@@ -46,8 +55,8 @@ function jwt(claims, secret) {
 }
 
 export class Server {
-  constructor(base, tenants, child, dir) {
-    Object.assign(this, { base, tenants, child, dir });
+  constructor(base, tenants, child, dir, clock = false) {
+    Object.assign(this, { base, tenants, child, dir, clock, aheadMs: 0 });
   }
 
   async stop() {
@@ -72,9 +81,26 @@ export class Server {
     return json;
   }
 
-  /** A member token the brand's back end would sign. */
+  /**
+   * The server's time, in ms (ahead of `Date.now()` once a clock server was moved forward). A
+   * page learns it from its first answer, as a phone with a wrong clock would.
+   */
+  async now() {
+    if (!this.clock) return Date.now();
+    return (await this.call('GET', '/test/clock')).now;
+  }
+
+  /** Moves a clock server's time forward by `days` (`startServer({ clock: true })`). */
+  async advanceDays(days) {
+    if (!this.clock) throw new Error('startServer({ clock: true }) to move the server\'s time');
+    const { now } = await this.call('POST', '/test/clock', { body: { advance_seconds: days * 86_400 } });
+    this.aheadMs += days * 86_400_000;
+    return now;
+  }
+
+  /** A member token the brand's back end would sign, valid from the server's now. */
   memberToken(tenant, member, validSeconds = 3600) {
-    const exp = Math.floor(Date.now() / 1000) + validSeconds;
+    const exp = Math.floor((Date.now() + (this.aheadMs ?? 0)) / 1000) + validSeconds;
     return jwt({ tenant, member, exp }, this.tenants[tenant].member_secret);
   }
 
@@ -85,16 +111,19 @@ export class Server {
   }
 
   /**
-   * A member whose check-in at `at` (in the past) reached the server, as from a phone that was
-   * offline then and signed in afterwards: sent by an anonymous device, which is then bound to
-   * the member. (A device signed in as the member claims no time before it signed in.)
-   * Resolves to the member's session and the check-in's result.
+   * A brand's member who checked in `days` days ago (at this time of day) and has done
+   * nothing since: signs in and checks in now, then moves the clock server's time `days` days
+   * forward. Resolves to a member token signed after that (for `Siyu.identify`), a session made
+   * with it, and the check-in's result.
    */
-  async memberCheckedInAt(campaign, memberToken, at, id) {
-    const device = await this.session(campaign);
-    const pushed = await this.sync(device.token, campaign, [{ id, occurred_at: at, op: { type: 'checkin' } }]);
-    const session = await this.session(campaign, { memberToken, deviceToken: device.token });
-    return { session, result: pushed.results[0] };
+  async memberCheckedInDaysAgo(tenant, campaign, member, days) {
+    const then = await this.session(campaign, { memberToken: this.memberToken(tenant, member) });
+    const op = { id: `api-${member}`, occurred_at: await this.now(), op: { type: 'checkin' } };
+    const pushed = await this.sync(then.token, campaign, [op]);
+    await this.advanceDays(days);
+    const token = this.memberToken(tenant, member);
+    const session = await this.session(campaign, { memberToken: token });
+    return { token, session, result: pushed.results[0] };
   }
 
   /** Runs `siyu-server <args> --db <this server's database>` (it reaches the running server). */

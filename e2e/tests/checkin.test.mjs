@@ -11,8 +11,7 @@ after(async () => { await browser?.close(); await server?.stop(); });
 
 const DAY_MS = 86_400_000;
 const SHANGHAI_MS = 8 * 3_600_000;
-/** The start of today in Asia/Shanghai (no daylight saving), and a day as YYYY-MM-DD. */
-const startOfToday = () => Math.floor((Date.now() + SHANGHAI_MS) / DAY_MS) * DAY_MS - SHANGHAI_MS;
+/** A day as YYYY-MM-DD in Asia/Shanghai (no daylight saving). */
 const dayOf = (ms) => new Date(ms + SHANGHAI_MS).toISOString().slice(0, 10);
 
 test('checking in shows streak 1, and the wallet on the page updates at once', async () => {
@@ -46,13 +45,13 @@ test('checking in shows streak 1, and the wallet on the page updates at once', a
   await context.close();
 });
 
-test('a day the server saw missed is made up for its price, then a reward is redeemed', async () => {
-  // The brand's member checked in two days ago (late evening, synced within the 48-hour
-  // grace window) and bought something; yesterday was missed.
+test('a day the server saw missed is made up for its price, then a reward is redeemed', async (t) => {
+  // The brand's member checked in two days ago and bought something since; yesterday was
+  // missed. On a server of its own, whose clock is moved two days on.
+  const server = await startServer({ clock: true });
+  t.after(() => server.stop());
   const member = `m-makeup-${Date.now()}`;
-  const token = server.memberToken('glow', member);
-  const dayBeforeYesterday = startOfToday() - DAY_MS - 60_000;
-  const { session: api, result } = await server.memberCheckedInAt('glow-skin', token, dayBeforeYesterday, `api-${member}`);
+  const { token, session: api, result } = await server.memberCheckedInDaysAgo('glow', 'glow-skin', member, 2);
   assert.equal(result.status, 'accepted', JSON.stringify(result));
   await server.credit('glow', member, 'glow-skin', `order-${member}`, 10_000);
 
@@ -67,7 +66,7 @@ test('a day the server saw missed is made up for its price, then a reward is red
   await wallet.locator('.amount[data-balance="105"]').waitFor();
 
   const checkin = page.locator('siyu-checkin');
-  const yesterday = dayOf(startOfToday() - DAY_MS);
+  const yesterday = dayOf(await server.now() - DAY_MS);
   const missed = checkin.locator(`button.day.missed[data-day="${yesterday}"]`);
   await missed.click();
   const dialog = checkin.locator('.dialog');
@@ -128,24 +127,25 @@ test('identifying a member keeps what the device earned anonymously', async () =
   await context.close();
 });
 
-test('a check-in the server refuses is explained, and its points are taken back', async () => {
-  // A phone that was offline for three days: its check-in reaches the server after the
-  // campaign's 48-hour grace window.
+test('a check-in the server refuses is explained, and its points are taken back', async (t) => {
+  // A phone that went offline for three days after checking in: its check-in reaches the
+  // server after the campaign's 48-hour grace window. On a server of its own, whose clock is
+  // moved three days on while the phone is offline.
+  const server = await startServer({ clock: true });
+  t.after(() => server.stop());
   const context = await phone(browser);
   const page = await context.newPage();
   await recordEvents(page);
-  const threeDaysAgo = Date.now() - 3 * DAY_MS;
-  await context.clock.setFixedTime(threeDaysAgo);
-  await page.route('**/v1/s*', (route) => route.abort('internetdisconnected'));
   await page.goto(`${server.base}/beauty.html?lang=en`);
   await ready(page, 'siyu-checkin');
+  await synced(page);
+  await context.setOffline(true);
   const checkin = page.locator('siyu-checkin');
   await checkin.locator('button.primary.big').click();
   assert.equal(await page.locator('siyu-wallet .amount').getAttribute('data-balance'), '5');
 
-  await context.clock.setFixedTime(Date.now());
-  await page.unroute('**/v1/s*');
-  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await server.advanceDays(3);
+  await context.setOffline(false);
   const notice = checkin.locator('.notice');
   await notice.waitFor({ timeout: 20_000 });
   assert.match(await notice.textContent(), /Your check-in for .* wasn't accepted: it reached us more than 48 hours after it happened\. We've undone it\./);

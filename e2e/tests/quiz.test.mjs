@@ -216,11 +216,6 @@ test('arrow keys move focus between the options of a question, wrapping, without
   await context.close();
 });
 
-const DAY_MS = 86_400_000;
-const SHANGHAI_MS = 8 * 3_600_000;
-/** The start of today in Asia/Shanghai, the demo campaigns' zone. */
-const startOfToday = () => Math.floor((Date.now() + SHANGHAI_MS) / DAY_MS) * DAY_MS - SHANGHAI_MS;
-
 /** What sticks out sideways: the page wider than the window, or a widget's content wider
  *  than the widget (which its paint containment would clip rather than scroll). */
 function sideways(page) {
@@ -252,13 +247,14 @@ function brokenButtons(page) {
 
 for (const [tenant, campaign, pageName, path] of [['glow', 'glow-skin', 'beauty', SKIN_PATH], ['nest', 'nest-room', 'nest', ROOM_PATH]]) {
   for (const lang of ['zh-CN', 'en']) {
-    test(`${pageName} page in ${lang} at 360 px: no question, outcome, calendar, wallet or dialog scrolls sideways`, async () => {
+    test(`${pageName} page in ${lang} at 360 px: no question, outcome, calendar, wallet or dialog scrolls sideways`, async (t) => {
       // A member who checked in the day before yesterday (so yesterday can be made up or is
-      // frozen, which can be made up too) and
-      // bought enough for a reward, so every dialog can be opened.
+      // frozen, which can be made up too) and bought enough for a reward, so every dialog can
+      // be opened. On a server of its own, whose clock is moved two days on.
+      const server = await startServer({ clock: true });
+      t.after(() => server.stop());
       const member = `m-narrow-${pageName}-${lang}-${Date.now()}`;
-      const token = server.memberToken(tenant, member);
-      await server.memberCheckedInAt(campaign, token, startOfToday() - DAY_MS - 60_000, `api-${member}`);
+      const { token } = await server.memberCheckedInDaysAgo(tenant, campaign, member, 2);
       await server.credit(tenant, member, campaign, `order-${member}`, 500_000);
 
       const context = await phone(browser, { locale: lang });

@@ -253,7 +253,13 @@ async fn open_existing_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 
 /// Runs the command line.
 pub async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    run(Cli::parse(), Arc::new(SystemClock), axum::Router::new()).await
+}
+
+/// Runs a parsed command line. `serve` answers with `clock`'s time and also serves `extra`
+/// (outside the API's layers). `siyu-server` passes the system clock and nothing extra; only
+/// the end-to-end tests' server (`examples/e2e_server.rs`) passes anything else.
+pub async fn run(cli: Cli, clock: Arc<dyn Clock>, extra: axum::Router) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve {
             db,
@@ -269,7 +275,6 @@ pub async fn main() -> anyhow::Result<()> {
                 sync_per_device: sync_rate,
                 sessions_per_address: session_rate,
             });
-            let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             let state = AppState::new(store, clock, limits).await?;
             tokio::spawn(forget_idle_limits(Arc::clone(&state.limits)));
             crate::routes::health::prometheus();
@@ -284,7 +289,9 @@ pub async fn main() -> anyhow::Result<()> {
                 tracing::info!(dir = %dir.display(), "serving static files at /");
             }
             tracing::info!(%address, "listening");
-            let service = app(state, www).into_make_service_with_connect_info::<SocketAddr>();
+            let service = app(state, www)
+                .merge(extra)
+                .into_make_service_with_connect_info::<SocketAddr>();
             // No Nagle: a compressed or streamed answer goes out in several writes, and a small
             // write behind an unacknowledged one would wait for the peer's delayed ACK (40 ms).
             let listener = listener.tap_io(|stream| {

@@ -1216,14 +1216,40 @@ async fn offline_claims_are_judged_against_last_contact(backend: Backend) {
         ["rejected:claimed_time_before_last_contact"],
         "{body}"
     );
-    // An anonymous device's first sync still carries what it did offline before it.
+    // Nor by a fresh anonymous device that claims the missed day and then signs in: a device
+    // claims nothing from before its session was made, its first contact.
+    let fresh_anonymous = server.session().await;
+    let body = server
+        .sync_ok(
+            &fresh_anonymous,
+            vec![op(
+                "fay-via-anonymous",
+                server.now() - 24 * 3_600_000,
+                json!({"type": "checkin"}),
+            )],
+        )
+        .await;
+    assert_eq!(
+        statuses(&body),
+        ["rejected:claimed_time_before_last_contact"],
+        "{body}"
+    );
+    let signed_in = server.member_session("fay", Some(&fresh_anonymous)).await;
+    let days = server.state(&signed_in).await["checkins"]["days"].clone();
+    assert_eq!(
+        days.as_object().map(|d| d.len()),
+        Some(1),
+        "only today's check-in: {days}"
+    );
+    // What a device did in the minutes before its session was made (the first sync in
+    // flight) still counts.
     let anonymous = server.session().await;
     let body = server
         .sync_ok(
             &anonymous,
             vec![op(
                 "first-visit",
-                server.now() - 3_600_000,
+                server.now() - 60_000,
                 json!({"type": "checkin"}),
             )],
         )

@@ -179,6 +179,14 @@ pub fn build_server() -> anyhow::Result<PathBuf> {
     Ok(binary)
 }
 
+/// Builds the same server with a clock the end-to-end tests move (`server/examples/e2e_server.rs`).
+fn build_clock_server() -> anyhow::Result<PathBuf> {
+    exec::run(cargo().args(["build", "-p", "siyu-server", "--example", "e2e_server"]))?;
+    let binary = exec::repo_root().join("target/debug/examples/e2e_server");
+    ensure!(binary.exists(), "{} was not built", binary.display());
+    Ok(binary)
+}
+
 /// Installs Debian's CJK fonts unless present: the Chinese screenshots need glyphs.
 fn ensure_cjk_fonts() -> anyhow::Result<()> {
     let has_fonts = exec::stdout_of("fc-list", &[":lang=zh-cn", "family"])
@@ -225,11 +233,13 @@ pub fn test(skip_browser: bool, no_install: bool, counts: &mut Counts) -> anyhow
     )?;
     build_site()?;
     let server = build_server()?;
+    let clock_server = build_clock_server()?;
     let mut node = exec::command("node");
     node.current_dir(exec::repo_root().join(NODE_DIR))
         .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
         .arg("tests/")
         .env("SIYU_SERVER", &server)
+        .env("SIYU_CLOCK_SERVER", &clock_server)
         .env("SIYU_WWW", exec::repo_root().join(DIST))
         .env(
             "SIYU_ARTIFACTS",

@@ -202,6 +202,17 @@ pub struct DeviceRecord {
     pub created_at: Timestamp,
 }
 
+impl DeviceRecord {
+    /// The time trust rule 4 holds this device's offline claims to: its last drained sync
+    /// or sign-in, else the session that created it. A device claims nothing from before it
+    /// first reached the server; without this, a fresh anonymous session could claim any day
+    /// of the grace window and hand it to a member by signing in (a missed day made up for
+    /// free). The widgets open their session when they load, before anyone can act.
+    pub fn earliest_claim(&self) -> Timestamp {
+        self.last_contact.unwrap_or(self.created_at)
+    }
+}
+
 /// The storage the server needs.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {

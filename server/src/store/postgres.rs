@@ -208,7 +208,7 @@ impl PostgresStore {
             let ctx = Context {
                 now,
                 actor,
-                last_contact: device.and_then(|d| d.last_contact),
+                last_contact: device.map(DeviceRecord::earliest_claim),
                 stock_taken: &stock,
                 handed_over: false,
             };

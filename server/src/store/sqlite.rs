@@ -788,7 +788,7 @@ fn sync(
             let ctx = Context {
                 now,
                 actor: job.actor,
-                last_contact: device.last_contact,
+                last_contact: Some(device.earliest_claim()),
                 stock_taken: stock,
                 handed_over: false,
             };
