@@ -900,9 +900,16 @@ impl Store {
                 }
                 Err(FetchError::Network) => return Err(SyncStop::Offline),
                 Err(FetchError::Status { status: 401, .. }) if !renewed => {
-                    // Expired or unknown session: start a new one and try again once.
+                    // Expired by the server's clock (this device's may be behind) or unknown:
+                    // renew it as the same device and try again once. Starting afresh would
+                    // make a new device, which claims nothing from before it existed, and
+                    // what is pending would be refused; `session` starts afresh only when the
+                    // server no longer knows the device.
                     renewed = true;
-                    browser::remove(&self.key("session"));
+                    if let Some(mut stale) = browser::load::<Session>(&self.key("session")) {
+                        stale.expires_at = 0;
+                        browser::save(&self.key("session"), &stale);
+                    }
                 }
                 Err(FetchError::Status {
                     status: 429,
