@@ -1190,49 +1190,21 @@ async fn offline_claims_are_judged_against_last_contact(backend: Backend) {
         )
         .await;
     assert_eq!(statuses(&body), ["accepted"]);
-    let yesterday = op(
-        "fay-yesterday",
-        server.now() - 24 * 3_600_000,
-        json!({"type": "checkin"}),
-    );
-    let body = server.sync_ok(&phone, vec![yesterday.clone()]).await;
     assert_eq!(
-        statuses(&body),
+        check_in_claimed_for_yesterday(&server, &phone, "fay-yesterday").await,
         ["rejected:claimed_time_before_last_contact"]
     );
     let fresh = server.member_session("fay", None).await;
-    let body = server
-        .sync_ok(
-            &fresh,
-            vec![op(
-                "fay-again",
-                server.now() - 24 * 3_600_000,
-                json!({"type": "checkin"}),
-            )],
-        )
-        .await;
     assert_eq!(
-        statuses(&body),
-        ["rejected:claimed_time_before_last_contact"],
-        "{body}"
+        check_in_claimed_for_yesterday(&server, &fresh, "fay-again").await,
+        ["rejected:claimed_time_before_last_contact"]
     );
     // Nor by a fresh anonymous device that claims the missed day and then signs in: a device
     // claims nothing from before its session was made, its first contact.
     let fresh_anonymous = server.session().await;
-    let body = server
-        .sync_ok(
-            &fresh_anonymous,
-            vec![op(
-                "fay-via-anonymous",
-                server.now() - 24 * 3_600_000,
-                json!({"type": "checkin"}),
-            )],
-        )
-        .await;
     assert_eq!(
-        statuses(&body),
-        ["rejected:claimed_time_before_last_contact"],
-        "{body}"
+        check_in_claimed_for_yesterday(&server, &fresh_anonymous, "fay-via-anonymous").await,
+        ["rejected:claimed_time_before_last_contact"]
     );
     let signed_in = server.member_session("fay", Some(&fresh_anonymous)).await;
     let days = server.state(&signed_in).await["checkins"]["days"].clone();
@@ -1255,6 +1227,16 @@ async fn offline_claims_are_judged_against_last_contact(backend: Backend) {
         )
         .await;
     assert_eq!(statuses(&body), ["accepted"]);
+}
+
+/// The results of a check-in `token` claims for this time yesterday.
+async fn check_in_claimed_for_yesterday(server: &TestServer, token: &str, id: &str) -> Vec<String> {
+    let claim = op(
+        id,
+        server.now() - 24 * 3_600_000,
+        json!({"type": "checkin"}),
+    );
+    statuses(&server.sync_ok(token, vec![claim]).await)
 }
 
 fn quiz_answers() -> Value {
