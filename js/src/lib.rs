@@ -22,7 +22,7 @@
 use std::rc::Rc;
 
 use serde::Deserialize;
-use siyu_core::campaign::Quiz;
+use siyu_core::campaign::{CampaignError, Quiz};
 use siyu_core::ids::MemberId;
 use siyu_core::op::{Actor, ClientOp, Context, Op, StockTaken};
 use siyu_core::quiz::{self, Answers};
@@ -71,6 +71,18 @@ fn text_js(what: &str, value: &JsValue) -> Result<String, Failure> {
 }
 
 /// JSON text as a plain JS object, by the JS engine's own `JSON.parse`.
+/// serde_json's message without its trailing " at line L column C".
+fn without_position(message: String) -> String {
+    let position = message.rfind(" at line ").and_then(|at| {
+        let (line, column) = message[at + " at line ".len()..].split_once(" column ")?;
+        (line.parse::<u64>().is_ok() && column.parse::<u64>().is_ok()).then_some(at)
+    });
+    match position {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    }
+}
+
 fn to_js(text: &str) -> JsResult<JsValue> {
     js_sys::JSON::parse(text).map_err(|_| {
         Failure::new("internal", "the engine produced JSON that does not parse").into()
@@ -147,7 +159,9 @@ impl CampaignHandle {
     pub fn load(
         #[wasm_bindgen(unchecked_param_type = "CampaignDoc | string")] doc: JsValue,
     ) -> JsResult<CampaignHandle> {
-        let text = match doc.as_string() {
+        let given_text = doc.as_string();
+        let from_object = given_text.is_none();
+        let text = match given_text {
             Some(text) => text,
             None if doc.is_object() => text_js("campaign", &doc)?,
             None => {
@@ -158,7 +172,16 @@ impl CampaignHandle {
                 .into())
             }
         };
-        let campaign = Campaign::parse(&text).map_err(Failure::campaign)?;
+        let campaign = Campaign::parse(&text)
+            .map_err(|e| match e {
+                // Read from text this package made of the host's object: a line and column in
+                // that text mean nothing to whoever passed the object.
+                CampaignError::Malformed(message) if from_object => {
+                    CampaignError::Malformed(without_position(message))
+                }
+                e => e,
+            })
+            .map_err(Failure::campaign)?;
         Ok(Self {
             campaign: Rc::new(campaign),
         })

@@ -37,6 +37,12 @@ test('a campaign that is not one is refused with every problem', () => {
   refuses(() => Campaign.load(undefined), 'invalid_input', 'campaign: must be a campaign object or its JSON text');
   refuses(() => Campaign.load('{'), 'invalid_campaign', /^the campaign document is not valid: EOF/);
   refuses(() => Campaign.load({ id: 'x' }), 'invalid_campaign', /missing field `schema_version`/);
+  // A wrong type in an object says what is wrong, without a position in text the host never saw.
+  const wrongType = JSON.parse(campaignText);
+  wrongType.checkin.daily.base = 'five';
+  refuses(() => Campaign.load(wrongType), 'invalid_campaign',
+    'the campaign document is not valid: invalid type: string "five", expected u64');
+  refuses(() => Campaign.load(JSON.stringify(wrongType)), 'invalid_campaign', / at line 1 column \d+$/);
   const doc = JSON.parse(campaignText);
   doc.rewards[1].id = doc.rewards[0].id;
   doc.checkin.milestones[0].checkins = 99;
