@@ -78,6 +78,22 @@ pub fn ensure_wasm_target() -> anyhow::Result<Provision> {
     Ok(Provision::installed(tool))
 }
 
+/// Adds the standard library's source to the active toolchain unless it is there: the
+/// widgets' release build compiles std itself, for size (`web::build_site`).
+pub fn ensure_rust_src() -> anyhow::Result<Provision> {
+    let tool = "rust-src component".to_string();
+    // What cargo reads to build std; rustup's list of components has been seen to forget
+    // the component while its files stay (and `component add` then refuses the conflict).
+    let sysroot = exec::stdout_of("rustc", &["--print", "sysroot"])
+        .context("`rustc --print sysroot` failed; is Rust installed?")?;
+    let std_lock = Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library/Cargo.lock");
+    if std_lock.exists() {
+        return Ok(Provision::present(tool));
+    }
+    exec::run(exec::command("rustup").args(["component", "add", "rust-src"]))?;
+    Ok(Provision::installed(tool))
+}
+
 /// Installs Chromium and chromedriver from Debian's packages unless both are in `/usr/bin`.
 ///
 /// The browser tests need both; Playwright cannot download browsers on this network, so the
