@@ -37,7 +37,7 @@ export async function ready(page, tag) {
 
 /** Waits until every change has reached the server. */
 export async function synced(page, tag = 'siyu-wallet') {
-  await page.locator(`${tag} .sync.ok`).waitFor({ timeout: 20_000 });
+  await page.locator(`${tag} .sync[data-state=ok]`).waitFor({ timeout: 20_000 });
 }
 
 /** The widget's localStorage records for a campaign. */

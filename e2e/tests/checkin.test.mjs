@@ -67,17 +67,17 @@ test('a day the server saw missed is made up for its price, then a reward is red
 
   const checkin = page.locator('siyu-checkin');
   const yesterday = dayOf(await server.now() - DAY_MS);
-  const missed = checkin.locator(`button.day.missed[data-day="${yesterday}"]`);
+  const missed = checkin.locator(`button.day[data-status=missed][data-day="${yesterday}"]`);
   await missed.click();
   const dialog = checkin.locator('.dialog');
   assert.match(await dialog.textContent(), /for 30 points\? You'll have 75 left/);
   await dialog.locator('button.primary').click();
-  await checkin.locator(`.day.made-up[data-day="${yesterday}"]`).waitFor();
+  await checkin.locator(`.day[data-status=made-up][data-day="${yesterday}"]`).waitFor();
   // Its button is gone: focus is on the day's cell, not lost to the top of the page.
   await page.waitForFunction(() => document.querySelector('siyu-checkin').shadowRoot.activeElement?.dataset.day);
   assert.equal(await page.evaluate(() => {
     const active = document.querySelector('siyu-checkin').shadowRoot.activeElement;
-    return `${active.className}|${active.dataset.day}`;
+    return `${active.className} ${active.dataset.status}|${active.dataset.day}`;
   }), `day made-up|${yesterday}`);
   assert.equal(await wallet.locator('.amount').getAttribute('data-balance'), '75');
   assert.equal(await checkin.locator('.streak').getAttribute('data-streak'), '2');
@@ -329,7 +329,7 @@ test('Siyu.identify rejects with an Error that says why, and a TypeError without
   const checkin = page.locator('siyu-checkin');
   await checkin.locator('button.primary.big').click();
   await synced(page);
-  assert.equal(await checkin.locator('.sync.error').count(), 0, 'no sync error left on screen');
+  assert.equal(await checkin.locator('.sync[data-state=error]').count(), 0, 'no sync error left on screen');
   const { state } = await server.exportMe(await sessionToken(page, 'glow-skin'));
   assert.match(state.member, /^device:/);
   assert.deepEqual(Object.keys(state.checkins.days), [dayOf(Date.now())]);
@@ -356,7 +356,7 @@ test('what the device did before the member was identified is sent as the device
     if (request.url().endsWith('/v1/sessions')) requests.push(body.includes('member_token') ? 'sign in' : 'session');
   });
   await context.setOffline(false);
-  await page.locator('siyu-wallet .sync.ok').waitFor({ timeout: 20_000 });
+  await page.locator('siyu-wallet .sync[data-state=ok]').waitFor({ timeout: 20_000 });
   assert.deepEqual(requests.slice(0, 3), ['sync 1', 'sign in', 'sync 0'], requests.join(', '));
   const api = await server.session('glow-skin', { memberToken: server.memberToken('glow', member) });
   const { state } = await server.exportMe(api.token);

@@ -114,15 +114,15 @@ test('a page the brand does not allow is told in the customer\'s words; what the
     page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
     await page.goto(`${server.base}/beauty.html?lang=zh-CN`);
     await ready(page, 'siyu-checkin');
-    const status = page.locator('siyu-checkin .sync.error');
+    const status = page.locator('siyu-checkin .sync[data-state=error]');
     await status.waitFor({ timeout: 20_000 });
     assert.equal(await status.textContent(), '暂时无法在此页面保存，更改已保存在本设备上');
     assert.equal(await status.getAttribute('role'), 'status');
     assert.match(await status.getAttribute('title'), /^forbidden: origin .* may not embed/);
-    assert.equal(await page.locator('siyu-checkin .sync.ok').count(), 0, 'not "all saved"');
+    assert.equal(await page.locator('siyu-checkin .sync[data-state=ok]').count(), 0, 'not "all saved"');
     assert.ok(errors.some((e) => /^siyu: sync refused: forbidden: origin/.test(e)), errors.join('\n'));
     await page.locator('siyu-checkin button.primary.big').click();
-    await page.locator('siyu-checkin .sync.error[data-pending="1"]').waitFor();
+    await page.locator('siyu-checkin .sync[data-state=error][data-pending="1"]').waitFor();
     await context.close();
   } finally {
     server.cli('tenant', 'update', 'glow', '--any-origin');

@@ -35,7 +35,7 @@ test('offline actions survive a reload and reach the server once when back onlin
   await page.locator('siyu-checkin button.primary.big').click();
   const wallet = page.locator('siyu-wallet');
   assert.equal(await wallet.locator('.amount').getAttribute('data-balance'), '55');
-  await wallet.locator('.sync.offline[data-pending="2"]').waitFor();
+  await wallet.locator('.sync[data-state=offline][data-pending="2"]').waitFor();
 
   await page.reload();
   await ready(page, 'siyu-wallet');

@@ -13,7 +13,6 @@ use siyu_core::{Applied, Campaign, LocalDay, Rejection};
 use yew::prelude::*;
 
 use super::{icon, use_store, Dialog, Icon, StatusBar, WidgetProps};
-use crate::browser;
 use crate::i18n::{self, ui};
 use crate::store::{StoreHandle, WidgetKind};
 
@@ -167,7 +166,7 @@ fn status_label(locale: Locale, status: DayStatus) -> &'static str {
     }
 }
 
-fn status_class(status: DayStatus) -> &'static str {
+fn status_name(status: DayStatus) -> &'static str {
     match status {
         DayStatus::Done => "done",
         DayStatus::MadeUp => "made-up",
@@ -199,7 +198,6 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
         let (store, host) = (props.store.clone(), props.host.clone());
         use_reducer(move || CheckinFlow::new(Some(store), Some(host), locale))
     };
-    let reduced_motion = use_memo((), |_| browser::reduced_motion());
     let (calendar, balance) = props.store.with_member(|member, now| {
         let campaign = member.campaign();
         let calendar = siyu_core::view::calendar(campaign, member.local(), now);
@@ -244,12 +242,8 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
             }
             label
         };
-        let classes = classes!(
-            "day",
-            status_class(day.status),
-            day.today.then_some("today"),
-            day.milestone.is_some().then_some("milestone"),
-        );
+        let status = status_name(day.status);
+        let current = day.today.then_some("date");
         let inside = html! {
             <>
                 <span class="wd" aria-hidden="true">{ i18n::weekday_short(locale, day.day) }</span>
@@ -272,10 +266,10 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
                 })
             });
             html! {
-                <li><button type="button" class={classes} aria-label={label} data-day={day.day.to_string()} {onclick}>{ inside }</button></li>
+                <li><button type="button" class="day" data-status={status} aria-current={current} aria-label={label} data-day={day.day.to_string()} {onclick}>{ inside }</button></li>
             }
         } else {
-            html! { <li><span class={classes} role="img" aria-label={label} data-day={day.day.to_string()}>{ inside }</span></li> }
+            html! { <li><span class="day" data-status={status} aria-current={current} role="img" aria-label={label} data-day={day.day.to_string()}>{ inside }</span></li> }
         }
     };
     let dialog = flow.confirming.map(|day| {
@@ -318,7 +312,7 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
             if let Some(line) = next_line {
                 <p class="next">{ line }</p>
             }
-            <ol class={classes!("calendar", (calendar.days.len() > 7).then_some("long"))}>
+            <ol class="calendar">
                 { for calendar.days.iter().map(cell) }
             </ol>
             <ul class="legend" aria-hidden="true">
@@ -342,7 +336,7 @@ pub fn checkin_widget(props: &WidgetProps) -> Html {
             // A celebration whose operation the server refused (and was rolled back) is gone:
             // the store's notice says why.
             if let Some((serial, _, lines)) = flow.celebration.as_ref().filter(|(_, op, _)| props.store.still_applied(op)) {
-                <div key={serial.to_string()} class={classes!("celebrate", (!*reduced_motion).then_some("animate"))} role="status">
+                <div key={serial.to_string()} class="celebrate" role="status">
                     <span class="burst">{ icon(Icon::Burst) }</span>
                     { for lines.iter().map(|l| html! { <p>{ l }</p> }) }
                     <button type="button" class="link" onclick={on_dismiss.clone()}>{ u.dismiss }</button>

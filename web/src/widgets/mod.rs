@@ -116,16 +116,16 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
     // told in the customer's words; the server's own, for the developer, is in the console
     // and on the line's title.
     // The state, then its words after what is pending, if anything is.
-    let (class, state) = if error.is_some() {
-        ("sync error", Some(u.sync_refused))
+    let (sync_state, state) = if error.is_some() {
+        ("error", Some(u.sync_refused))
     } else if pending == 0 && !inner.syncing {
-        ("sync ok", Some(u.all_saved))
+        ("ok", Some(u.all_saved))
     } else if pending > 0 && !inner.online {
-        ("sync offline", Some(u.offline))
+        ("offline", Some(u.offline))
     } else if inner.syncing {
-        ("sync busy", Some(u.syncing))
+        ("busy", Some(u.syncing))
     } else {
-        ("sync waiting", None)
+        ("waiting", None)
     };
     let text = match (pending, state) {
         (0, state) => state.unwrap_or_default().to_owned(),
@@ -156,7 +156,7 @@ pub fn status_bar(props: &StatusBarProps) -> Html {
                     </div>
                 }
             }) }
-            <p class={classes!(class)} role="status" aria-live={live} title={error} data-pending={pending.to_string()}>
+            <p class="sync" data-state={sync_state} role="status" aria-live={live} title={error} data-pending={pending.to_string()}>
                 { text }
             </p>
         </div>

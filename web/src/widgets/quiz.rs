@@ -474,14 +474,13 @@ fn questions(props: &QuestionsProps) -> Html {
     let body = match question.kind {
         QuestionKind::SingleChoice | QuestionKind::MultipleChoice | QuestionKind::ImageChoice => {
             let multiple = question.kind == QuestionKind::MultipleChoice;
-            let image = question.kind == QuestionKind::ImageChoice;
             let chosen = |id: &OptionId| match &flow.selection {
                 Some(Answer::Choice(c)) => c == id,
                 Some(Answer::Choices(cs)) => cs.contains(id),
                 _ => false,
             };
             html! {
-                <div class={classes!("options", image.then_some("images"))} role="group" aria-labelledby="siyu-q">
+                <div class="options" role="group" aria-labelledby="siyu-q">
                     { for options.iter().enumerate().map(|(i, option)| {
                         let id = option.id.clone();
                         let flow = flow.clone();
@@ -492,7 +491,7 @@ fn questions(props: &QuestionsProps) -> Html {
                         }));
                         let pressed = chosen(&option.id);
                         html! {
-                            <button type="button" class={classes!("option", pressed.then_some("chosen"))}
+                            <button type="button" class="option"
                                 aria-pressed={pressed.to_string()} data-option={option.id.to_string()} {onclick}>
                                 if let Some(src) = &option.image {
                                     <img src={browser::resolve_url(src, &endpoint)} alt="" width="160" height="120" loading="lazy" />
@@ -522,7 +521,7 @@ fn questions(props: &QuestionsProps) -> Html {
                                 value.to_string()
                             };
                             html! {
-                                <button type="button" class={classes!("step", pressed.then_some("chosen"))}
+                                <button type="button" class="step"
                                     aria-pressed={pressed.to_string()} aria-label={label} data-value={value.to_string()} {onclick}>
                                     { value }
                                 </button>

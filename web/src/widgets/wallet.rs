@@ -193,13 +193,23 @@ pub fn wallet_widget(props: &WidgetProps) -> Html {
                 }) }
             </div>
             if let Some(result) = flow.result.as_ref().filter(|r| !undone(r)) {
-                <div class={classes!(if result.is_ok() { "celebrate" } else { "error" })} role="alert">
-                    <p>{ match result {
-                        Ok((id, _)) => i18n::redeemed(locale, &reward_name(id)),
-                        Err(rejection) => i18n::cannot(locale, &i18n::why_local(locale, rejection)),
-                    } }</p>
-                    <button type="button" class="link" onclick={on_dismiss}>{ u.dismiss }</button>
-                </div>
+                {{
+                    let said = html! {
+                        <>
+                            <p>{ match result {
+                                Ok((id, _)) => i18n::redeemed(locale, &reward_name(id)),
+                                Err(rejection) => i18n::cannot(locale, &i18n::why_local(locale, rejection)),
+                            } }</p>
+                            <button type="button" class="link" onclick={on_dismiss}>{ u.dismiss }</button>
+                        </>
+                    };
+                    // Literal classes: a computed one goes through yew's `Classes` set.
+                    if result.is_ok() {
+                        html! { <div class="celebrate" role="alert">{ said }</div> }
+                    } else {
+                        html! { <div class="error" role="alert">{ said }</div> }
+                    }
+                }}
             }
             if !campaign.badges.is_empty() {
                 <h3>{ u.badges_heading }</h3>
@@ -207,7 +217,7 @@ pub fn wallet_widget(props: &WidgetProps) -> Html {
                     { for campaign.badges.iter().map(|b| {
                         let earned = wallet.badges.contains(&b.id);
                         html! {
-                            <li class={classes!("badge", earned.then_some("earned"))} data-badge={b.id.to_string()}>
+                            <li class="badge" data-earned={earned.to_string()} data-badge={b.id.to_string()}>
                                 <span aria-hidden="true">{ if earned { "★" } else { "☆" } }</span>
                                 { b.name.get(locale) }
                                 if !earned { <span class="sr">{ u.not_yet_earned }</span> }
@@ -262,7 +272,7 @@ pub fn wallet_widget(props: &WidgetProps) -> Html {
             } else {
                 <ul class="history">
                     { for history.iter().map(|line| html! {
-                        <li class={classes!(if line.points >= 0 { "in" } else { "out" })}>
+                        <li data-dir={if line.points >= 0 { "in" } else { "out" }}>
                             <span class="why">{ i18n::reason(locale, &line.reason, &campaign) }</span>
                             <span class="pts">{ i18n::signed(line.points) }</span>
                         </li>
