@@ -134,7 +134,7 @@ pub fn build_site() -> anyhow::Result<()> {
     if let Err(e) = size_tuned {
         println!(
             "    warning: the build with a size-tuned standard library failed ({e:#}); building \
-             with the standard library as shipped instead (the wasm comes out ~14 KB gzip larger)"
+             with the standard library as shipped instead (the wasm comes out ~15 KB gzip larger)"
         );
         exec::run(&mut trunk_release_build())?;
     }
@@ -192,7 +192,7 @@ fn trunk_release_build() -> Command {
 /// RUSTFLAGS for that target do not reach build scripts), so that whole-program LTO and
 /// `opt-level = "z"` reach std too, and with panics that stop at once: no panic machinery,
 /// messages or source locations are shipped (a panic traps as before, when its message went to
-/// a stderr the browser does not have). The wasm: -13 KB gzip. These are unstable cargo and
+/// a stderr the browser does not have). The wasm: -15 KB gzip as sent. These are unstable cargo and
 /// rustc options, switched on for this one build with `RUSTC_BOOTSTRAP`, as the Linux kernel
 /// and Firefox build Rust; `build_site` falls back to the shipped std if this rustc refuses.
 fn with_size_tuned_std(cmd: &mut Command) -> &mut Command {
