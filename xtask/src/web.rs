@@ -177,7 +177,43 @@ pub fn build_site() -> anyhow::Result<()> {
             .arg(exec::repo_root().join(NODE_DIR).join("lib/precompress.mjs"))
             .arg(exec::repo_root().join(DIST)),
     )?;
+    report_widget_bytes();
     Ok(())
+}
+
+/// What a landing page downloads for the three widgets, the issue's Must: at most this many
+/// bytes of gzip (the loader, the glue and the wasm with its CSS, as the server sends them).
+const WIDGET_GZIP_BUDGET: u64 = 150_000;
+
+/// Prints what the three widgets' files weigh as sent, and warns when the gzip is over budget
+/// (`cargo xtask bench web` measures the same bytes, fetched from the server).
+fn report_widget_bytes() {
+    let sent = |suffix: &str| -> u64 {
+        ["siyu.js", "siyu-web.js", "siyu-web_bg.wasm"]
+            .iter()
+            .map(|file| {
+                let dir = exec::repo_root().join(DIST);
+                // A file that compression would not shrink is sent as it is.
+                std::fs::metadata(dir.join(format!("{file}{suffix}")))
+                    .or_else(|_| std::fs::metadata(dir.join(file)))
+                    .map_or(0, |m| m.len())
+            })
+            .sum()
+    };
+    let (gzip, brotli) = (sent(".gz"), sent(".br"));
+    let kb = |bytes: u64| bytes as f64 / 1000.0;
+    println!(
+        "    the three widgets as sent: {:.1} KB gzip, {:.1} KB brotli (budget {:.0} KB gzip)",
+        kb(gzip),
+        kb(brotli),
+        kb(WIDGET_GZIP_BUDGET)
+    );
+    if gzip > WIDGET_GZIP_BUDGET {
+        println!(
+            "    warning: the widgets are {:.1} KB of gzip over budget",
+            kb(gzip - WIDGET_GZIP_BUDGET)
+        );
+    }
 }
 
 fn trunk_release_build() -> Command {
