@@ -100,7 +100,7 @@ export class Server {
 
   /** A member token the brand's back end would sign, valid from the server's now. */
   memberToken(tenant, member, validSeconds = 3600) {
-    const exp = Math.floor((Date.now() + (this.aheadMs ?? 0)) / 1000) + validSeconds;
+    const exp = Math.floor((Date.now() + this.aheadMs) / 1000) + validSeconds;
     return jwt({ tenant, member, exp }, this.tenants[tenant].member_secret);
   }
 

@@ -70,7 +70,6 @@ fn text_js(what: &str, value: &JsValue) -> Result<String, Failure> {
     })
 }
 
-/// JSON text as a plain JS object, by the JS engine's own `JSON.parse`.
 /// serde_json's message without its trailing " at line L column C".
 fn without_position(message: String) -> String {
     let position = message.rfind(" at line ").and_then(|at| {
@@ -83,6 +82,7 @@ fn without_position(message: String) -> String {
     }
 }
 
+/// JSON text as a plain JS object, by the JS engine's own `JSON.parse`.
 fn to_js(text: &str) -> JsResult<JsValue> {
     js_sys::JSON::parse(text).map_err(|_| {
         Failure::new("internal", "the engine produced JSON that does not parse").into()

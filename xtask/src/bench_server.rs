@@ -16,8 +16,11 @@ use crate::exec;
 
 /// Client counts measured.
 const CLIENT_COUNTS: [usize; 2] = [64, 512];
-/// Seconds of load per measurement (after the load generator's one second of warm-up).
+/// Seconds of load per measurement (after [`WARMUP_SECONDS`]).
 const SECONDS: u64 = 5;
+/// Seconds of the same load before each measurement, not counted (the load generator's
+/// `--warmup-seconds`).
+const WARMUP_SECONDS: u64 = 1;
 /// The paced measurement's offered load, in check-ins per second: twice the ~9,000/s the
 /// issue saw pgbench reach for the same transaction on this machine (the target's "2×"),
 /// which is more than twice what pgbench measures here in any of our runs. Closed-loop
@@ -125,11 +128,19 @@ fn provision(db: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Every run's p99 in ms, as the tables show them beside the median.
+fn each_run_p99(runs: &[Value]) -> String {
+    runs.iter()
+        .map(|run| format!("{:.1}", run["p99_ms"].as_f64().unwrap_or(0.0)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Closed-loop clients (`rate` none: each sends again as soon as answered) or paced ones.
 fn loadgen(base: &str, clients: usize, rate: Option<f64>) -> anyhow::Result<Value> {
     // Enough distinct members for the warm-up and the run at well over the rate reached
     // (~35,000/s).
-    let seconds = SECONDS as usize + 1;
+    let seconds = (WARMUP_SECONDS + SECONDS) as usize;
     let per_second = rate.map_or(60_000, |r| (r * 1.2) as usize);
     let mut command = Command::new(release_bin("examples/loadgen"));
     command.args([
@@ -140,7 +151,7 @@ fn loadgen(base: &str, clients: usize, rate: Option<f64>) -> anyhow::Result<Valu
         "--seconds",
         &SECONDS.to_string(),
         "--warmup-seconds",
-        "1",
+        &WARMUP_SECONDS.to_string(),
         "--sessions",
         &(seconds * per_second).to_string(),
     ]);
@@ -361,17 +372,13 @@ pub fn run() -> anyhow::Result<()> {
             "pgbench_p99_ms": median(p, "p99_ms"),
             "ratio": median(s, "ops_per_second") / median(p, "tps"),
         });
-        let each_p99: Vec<String> = s
-            .iter()
-            .map(|run| format!("{:.1}", run["p99_ms"].as_f64().unwrap_or(0.0)))
-            .collect();
         let f = |key: &str| m[key].as_f64().unwrap_or(f64::NAN);
         println!(
             "| {clients} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2}× |",
             f("siyu_ops_per_second"),
             f("siyu_p50_ms"),
             f("siyu_p99_ms"),
-            each_p99.join(", "),
+            each_run_p99(s),
             f("siyu_peak_rss_mb"),
             f("pgbench_tps"),
             f("pgbench_p50_ms"),
@@ -388,16 +395,12 @@ pub fn run() -> anyhow::Result<()> {
     println!("|---:|---:|---:|---:|---:|---|---:|");
     let mut paced_rows = Vec::new();
     for ((clients, s), p) in CLIENT_COUNTS.iter().zip(&siyu_paced).zip(&postgres) {
-        let each_p99: Vec<String> = s
-            .iter()
-            .map(|run| format!("{:.1}", run["p99_ms"].as_f64().unwrap_or(0.0)))
-            .collect();
         println!(
             "| {clients} | {PACED_RATE:.0} | {:.0} | {:.2} | {:.2} | {} | {:.2}× |",
             median(s, "ops_per_second"),
             median(s, "p50_ms"),
             median(s, "p99_ms"),
-            each_p99.join(", "),
+            each_run_p99(s),
             PACED_RATE / median(p, "tps"),
         );
         paced_rows.push(json!({

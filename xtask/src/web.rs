@@ -138,7 +138,7 @@ pub fn build_site() -> anyhow::Result<()> {
         );
         exec::run(&mut trunk_release_build())?;
     }
-    for file in ["siyu.js", "siyu-web.js", "siyu-web_bg.wasm", "beauty.html"] {
+    for file in WIDGET_FILES.iter().chain(&["beauty.html"]) {
         let path = exec::repo_root().join(DIST).join(file);
         ensure!(
             path.exists(),
@@ -181,18 +181,22 @@ pub fn build_site() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What a landing page downloads for the three widgets, the Must: at most this many
-/// bytes of gzip (the loader, the glue and the wasm with its CSS, as the server sends them).
+/// What a landing page downloads for the three widgets: the loader, wasm-bindgen's glue and
+/// the wasm (with its CSS).
+const WIDGET_FILES: [&str; 3] = ["siyu.js", "siyu-web.js", "siyu-web_bg.wasm"];
+
+/// The Must: at most this many bytes of gzip for [`WIDGET_FILES`] as the server sends
+/// them.
 const WIDGET_GZIP_BUDGET: u64 = 150_000;
 
 /// Prints what the three widgets' files weigh as sent, and warns when the gzip is over budget
 /// (`cargo xtask bench web` measures the same bytes, fetched from the server).
 fn report_widget_bytes() {
+    let dir = exec::repo_root().join(DIST);
     let sent = |suffix: &str| -> u64 {
-        ["siyu.js", "siyu-web.js", "siyu-web_bg.wasm"]
+        WIDGET_FILES
             .iter()
             .map(|file| {
-                let dir = exec::repo_root().join(DIST);
                 // A file that compression would not shrink is sent as it is.
                 std::fs::metadata(dir.join(format!("{file}{suffix}")))
                     .or_else(|_| std::fs::metadata(dir.join(file)))
@@ -244,16 +248,21 @@ fn with_size_tuned_std(cmd: &mut Command) -> &mut Command {
 /// Builds the server binary the demo and the end-to-end tests run (debug: it shares the
 /// artifacts of the native tests, and the demo's load is a handful of people).
 pub fn build_server() -> anyhow::Result<PathBuf> {
-    exec::run(cargo().args(["build", "-p", "siyu-server", "--bin", "siyu-server"]))?;
-    let binary = exec::repo_root().join("target/debug/siyu-server");
-    ensure!(binary.exists(), "{} was not built", binary.display());
-    Ok(binary)
+    build_debug(&["--bin", "siyu-server"], "target/debug/siyu-server")
 }
 
 /// Builds the same server with a clock the end-to-end tests move (`server/examples/e2e_server.rs`).
 fn build_clock_server() -> anyhow::Result<PathBuf> {
-    exec::run(cargo().args(["build", "-p", "siyu-server", "--example", "e2e_server"]))?;
-    let binary = exec::repo_root().join("target/debug/examples/e2e_server");
+    build_debug(
+        &["--example", "e2e_server"],
+        "target/debug/examples/e2e_server",
+    )
+}
+
+/// Builds one of `siyu-server`'s targets in debug and checks that `binary` came out.
+fn build_debug(target: &[&str], binary: &str) -> anyhow::Result<PathBuf> {
+    exec::run(cargo().args(["build", "-p", "siyu-server"]).args(target))?;
+    let binary = exec::repo_root().join(binary);
     ensure!(binary.exists(), "{} was not built", binary.display());
     Ok(binary)
 }
