@@ -1,7 +1,9 @@
 //! `cargo xtask bench server`: check-in throughput and latency of the real server on a durable
 //! SQLite file, at 64 and 512 concurrent clients (each a distinct member), against the same
-//! check-in transaction written directly for PostgreSQL and run by `pgbench`, in the same run.
-//! Writes `target/bench/server.json` and prints a table.
+//! check-in transaction written directly for PostgreSQL and run by `pgbench`, in the same run:
+//! first closed-loop clients (the greatest throughput), then `pgbench`, then clients paced at
+//! 2× and 3× the `pgbench` figure (the latency at the target's load).
+//! Writes `target/bench/server.json` and prints the tables.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -21,14 +23,19 @@ const SECONDS: u64 = 5;
 /// Seconds of the same load before each measurement, not counted (the load generator's
 /// `--warmup-seconds`).
 const WARMUP_SECONDS: u64 = 1;
-/// The paced measurement's offered load, in check-ins per second: twice the ~9,000/s the
-/// issue saw pgbench reach for the same transaction on this machine (the target's "2×"),
-/// which is more than twice what pgbench measures here in any of our runs. Closed-loop
-/// clients cannot show latency at a given throughput: 512 of them resending at once keep 512
-/// requests in flight, so by Little's law their mean latency is 512 / throughput whatever
-/// the server does (30,000/s → 17 ms). Paced clients send on a schedule, as people do, and
-/// show the latency a given load meets.
-const PACED_RATE: f64 = 18_000.0;
+/// The paced measurements' offered loads, as multiples of the check-ins per second `pgbench`
+/// reached for the same transaction at the same client count in this run: the target reads
+/// "at least 2× the PostgreSQL figure, with p99 ≤ 25 ms", and 3× is the stretch it names.
+/// Closed-loop clients cannot show latency at a given throughput: 512 of them resending at
+/// once keep 512 requests in flight, so by Little's law their mean latency is
+/// 512 / throughput whatever the server does (30,000/s → 17 ms; 10,000/s → 51 ms). Paced
+/// clients send on a schedule, as people do, and show the latency a given load meets. Tied
+/// to this run's pgbench rather than to a fixed rate, the reading follows the machine: on
+/// 2026-12-05 this machine ran pgbench at 967–1,883 transactions/s, where the issue saw
+/// ~9,000, and a fixed 18,000/s was beyond what any server here could answer.
+const PACED_MULTIPLES: [f64; 2] = [2.0, 3.0];
+/// The latency target: p99 at most this, in ms.
+const P99_TARGET_MS: f64 = 25.0;
 /// Runs per measurement. On two cores shared by the server and its load generator, one run's
 /// throughput and p99 swing by 10–15% from the next; the table shows each figure's median
 /// over the runs, with every run's p99 beside it, and `server.json` keeps every run.
@@ -317,7 +324,7 @@ pub fn run() -> anyhow::Result<()> {
 
     let siyu_run = |clients: usize, run: usize, rate: Option<f64>| -> anyhow::Result<Value> {
         // A fresh file per run, so every run starts equal.
-        let paced = if rate.is_some() { "paced-" } else { "" };
+        let paced = rate.map_or(String::new(), |r| format!("paced-{r:.0}-"));
         let db = format!(
             "sqlite://{}",
             out_dir
@@ -340,11 +347,6 @@ pub fn run() -> anyhow::Result<()> {
         "siyu-server, durable SQLite, closed loop",
         |clients, run| siyu_run(clients, run, None),
     )?;
-    let paced_label = format!("siyu-server, durable SQLite, paced at {PACED_RATE}/s");
-    let siyu_paced = measure(&paced_label, |clients, run| {
-        siyu_run(clients, run, Some(PACED_RATE))
-    })?;
-
     pg_cluster::ensure_running();
     let url = pg_cluster::fresh_database("siyu_pgbench");
     let database = url.rsplit('/').next().expect("a database name").to_owned();
@@ -356,6 +358,22 @@ pub fn run() -> anyhow::Result<()> {
         }
         pgbench(&database, clients, run, &out_dir)
     })?;
+    let pgbench_tps = |clients: usize| {
+        CLIENT_COUNTS
+            .iter()
+            .position(|&c| c == clients)
+            .map_or(f64::NAN, |i| median(&postgres[i], "tps"))
+    };
+    let mut siyu_paced = Vec::new();
+    for multiple in PACED_MULTIPLES {
+        let label = format!("siyu-server, durable SQLite, paced at {multiple}× pgbench");
+        let runs = measure(&label, |clients, run| {
+            let rate = (multiple * pgbench_tps(clients)).round();
+            anyhow::ensure!(rate > 0.0, "pgbench measured nothing at {clients} clients");
+            siyu_run(clients, run, Some(rate))
+        })?;
+        siyu_paced.push((multiple, runs));
+    }
 
     println!("\nMedian of {RUNS} runs of {SECONDS} s each:\n");
     println!("| clients | siyu check-ins/s | p50 ms | p99 ms | p99 of each run | RSS MB | pgbench tx/s | p50 ms | p99 ms | ratio |");
@@ -388,31 +406,52 @@ pub fn run() -> anyhow::Result<()> {
         rows.push(json!({"clients": clients, "median": m, "siyu_runs": s, "pgbench_runs": p}));
     }
     println!(
-        "\nThe same clients paced: {PACED_RATE} check-ins/s offered in all, each client on a fixed \
-         schedule, latency counted from when each request was due (median of {RUNS} runs):\n"
+        "\nClosed loop, each client sends again as soon as it is answered, so the mean latency is \
+         clients ÷ throughput whatever the server does (Little's law): {}. A p99 ≤ {P99_TARGET_MS} ms \
+         at {} clients needs at least {:.0} check-ins/s even if every answer took the mean.",
+        CLIENT_COUNTS
+            .iter()
+            .zip(&siyu)
+            .map(|(clients, s)| format!(
+                "{clients} clients → {:.1} ms",
+                *clients as f64 / median(s, "ops_per_second") * 1_000.0
+            ))
+            .collect::<Vec<_>>()
+            .join(", "),
+        CLIENT_COUNTS[CLIENT_COUNTS.len() - 1],
+        CLIENT_COUNTS[CLIENT_COUNTS.len() - 1] as f64 / P99_TARGET_MS * 1_000.0,
     );
-    println!("| clients | offered/s | siyu check-ins/s | p50 ms | p99 ms | p99 of each run | offered / pgbench |");
-    println!("|---:|---:|---:|---:|---:|---|---:|");
+    println!(
+        "\nThe same clients paced at multiples of pgbench's figure above: each client on a fixed \
+         schedule, latency counted from when each request was due (median of {RUNS} runs; \
+         target p99 ≤ {P99_TARGET_MS} ms):\n"
+    );
+    println!("| clients | offered | offered/s | siyu check-ins/s | p50 ms | p99 ms | p99 of each run | p99 ≤ {P99_TARGET_MS} ms |");
+    println!("|---:|---:|---:|---:|---:|---:|---|---|");
     let mut paced_rows = Vec::new();
-    for ((clients, s), p) in CLIENT_COUNTS.iter().zip(&siyu_paced).zip(&postgres) {
-        println!(
-            "| {clients} | {PACED_RATE:.0} | {:.0} | {:.2} | {:.2} | {} | {:.2}× |",
-            median(s, "ops_per_second"),
-            median(s, "p50_ms"),
-            median(s, "p99_ms"),
-            each_run_p99(s),
-            PACED_RATE / median(p, "tps"),
-        );
-        paced_rows.push(json!({
-            "clients": clients,
-            "offered_per_second": PACED_RATE,
-            "median": {
-                "siyu_ops_per_second": median(s, "ops_per_second"),
-                "siyu_p50_ms": median(s, "p50_ms"),
-                "siyu_p99_ms": median(s, "p99_ms"),
-            },
-            "siyu_runs": s,
-        }));
+    for (multiple, by_clients) in &siyu_paced {
+        for (&clients, s) in CLIENT_COUNTS.iter().zip(by_clients) {
+            let offered = (multiple * pgbench_tps(clients)).round();
+            let p99 = median(s, "p99_ms");
+            println!(
+                "| {clients} | {multiple}× pgbench | {offered:.0} | {:.0} | {:.2} | {p99:.2} | {} | {} |",
+                median(s, "ops_per_second"),
+                median(s, "p50_ms"),
+                each_run_p99(s),
+                if p99 <= P99_TARGET_MS { "met" } else { "not met" },
+            );
+            paced_rows.push(json!({
+                "clients": clients,
+                "multiple_of_pgbench": multiple,
+                "offered_per_second": offered,
+                "median": {
+                    "siyu_ops_per_second": median(s, "ops_per_second"),
+                    "siyu_p50_ms": median(s, "p50_ms"),
+                    "siyu_p99_ms": p99,
+                },
+                "siyu_runs": s,
+            }));
+        }
     }
     let report = json!({
         "seconds_per_run": SECONDS,
